@@ -1,0 +1,82 @@
+"""First-use set-up for ``publish.py``, with the standard library only.
+
+When the dependencies are missing, it creates ``.venv`` in the repository, installs the
+project there (with its test extras for ``publish.py test``), installs the Debian fonts
+when running as root on Debian, and re-runs the command inside the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+DEBIAN_PACKAGES = ["fonts-noto-core", "fonts-noto-cjk", "poppler-utils", "qpdf",
+                   "libpango-1.0-0", "libpangoft2-1.0-0", "default-jre-headless"]
+FONT_FILES = ["/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
+              "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"]
+
+
+def _in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def _say(message: str) -> None:
+    print(f"briefpress: {message}", file=sys.stderr, flush=True)
+
+
+def debian_packages(test: bool) -> None:
+    """Install the fonts (and, for the tests, the PDF tools and Java) through apt."""
+    needed = [f for f in FONT_FILES if not Path(f).exists()]
+    tools = test and (shutil.which("pdftotext") is None or shutil.which("qpdf") is None or shutil.which("java") is None)
+    if not needed and not tools:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        _say("fonts missing: install them with 'apt-get install " + " ".join(DEBIAN_PACKAGES) + "'")
+        return
+    _say("installing Debian packages: " + " ".join(DEBIAN_PACKAGES))
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def python_environment(test: bool) -> Path:
+    """``.venv`` with the project installed; reinstalled when pyproject.toml changes."""
+    import hashlib
+
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".briefpress-installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = stamp.read_text().split() if stamp.exists() else []
+    if python.exists() and installed[-1:] == [digest] and ("test" in installed or not test):
+        return python
+    if not python.exists():
+        _say(f"creating {VENV.relative_to(ROOT)} (first use)")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    _say("installing the Python packages into .venv")
+    target = f"{ROOT}[test]" if test else str(ROOT)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target],
+                   check=True)
+    stamp.write_text(("test " if test else "run ") + digest + "\n")
+    return python
+
+
+def ensure_environment(argv: list[str]) -> None:
+    """Make sure the command runs with its dependencies; may replace this process."""
+    test = len(argv) > 1 and argv[1] == "test"
+    if _in_venv() and not test:
+        return
+    if not _in_venv():
+        debian_packages(test)
+        python = python_environment(test)
+        os.execv(str(python), [str(python), *argv])
+    # inside the environment, "test": run the suite
+    python_environment(True)
+    debian_packages(True)
+    os.chdir(ROOT)
+    os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv[2:]])

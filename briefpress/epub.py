@@ -1,0 +1,164 @@
+"""The EPUB writer: one XHTML file per part of the publication, packed by ebooklib.
+
+As in Pandoc's EPUB writer, the documents are rendered first, then every ``#id`` link is
+rewritten to ``file.xhtml#id`` through a map of which file holds which id.  The package
+is then re-zipped with fixed timestamps, so the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import notes
+from .errors import BriefError
+from .model import Publication
+from .output import atomic_path
+from .render import context, render
+from .resources import Resources
+
+ID = re.compile(r'\sid="([^"]+)"')
+HREF = re.compile(r'href="#([^"]+)"')
+SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")')
+
+
+@dataclass
+class Document:
+    name: str  # file name inside text/
+    title: str
+    xhtml: str
+    kind: str = ""  # epub:type of the landmark, if any
+    sections: list = field(default_factory=list)  # (id, title) of its sub-sections, for the nav
+
+
+def documents(publication: Publication, env) -> list[Document]:
+    ctx = context(publication)
+    meta = publication.metadata
+    docs = [
+        Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", **ctx), "cover"),
+        Document("title.xhtml", meta.title, render(env, "epub/titlepage.xhtml.j2", **ctx), "titlepage"),
+    ]
+    for index, chapter in enumerate(publication.chapters, start=1):
+        body, chapter_notes = notes.for_epub(chapter)
+        docs.append(Document(
+            f"chapter-{index:02d}.xhtml", chapter.title,
+            render(env, "epub/chapter.xhtml.j2", chapter=chapter, body=Markup(body),
+                   notes=[{**n, "html": Markup(n["html"])} for n in chapter_notes], **ctx),
+            "bodymatter" if index == 1 else "",
+            [(h.id, h.text) for h in chapter.headings if h.level == 2],
+        ))
+    if publication.cited:
+        docs.append(Document("references.xhtml", publication.refs_heading,
+                             render(env, "epub/references.xhtml.j2", **ctx), "bibliography"))
+    if any(a.bio for a in meta.authors):
+        docs.append(Document("about.xhtml", "About the author", render(env, "epub/about.xhtml.j2", **ctx)))
+    docs.append(Document("colophon.xhtml", "Colophon", render(env, "epub/colophon.xhtml.j2", **ctx), "colophon"))
+    return docs
+
+
+def link_across_files(docs: list[Document]) -> None:
+    """Rewrite ``#id`` links to the file that holds the id (chapter splitting)."""
+    where: dict[str, str] = {}
+    for doc in docs:
+        for ident in ID.findall(doc.xhtml):
+            where.setdefault(ident, doc.name)
+    for doc in docs:
+        def sub(m, doc=doc):
+            target = where.get(m.group(1))
+            if target is None:
+                raise BriefError(f"internal link to '#{m.group(1)}' has no target in the EPUB")
+            return f'href="#{m.group(1)}"' if target == doc.name else f'href="{target}#{m.group(1)}"'
+
+        doc.xhtml = HREF.sub(sub, doc.xhtml)
+
+
+def write_epub(publication: Publication, env, resources: Resources, target: Path) -> Path:
+    from ebooklib import epub
+
+    meta = publication.metadata
+    docs = documents(publication, env)
+    link_across_files(docs)
+
+    book = epub.EpubBook()
+    book.set_identifier(meta.identifier)
+    book.set_title(meta.title)
+    book.set_language(meta.language)
+    for i, author in enumerate(meta.authors):
+        book.add_author(author.name, uid=f"author-{i + 1}")
+    if meta.publisher:
+        book.add_metadata("DC", "publisher", meta.publisher)
+    if meta.rights:
+        book.add_metadata("DC", "rights", meta.rights)
+    book.add_metadata("DC", "date", meta.edition.date.isoformat())
+    if meta.lead:
+        book.add_metadata("DC", "description", meta.lead)
+
+    images: dict[str, str] = {}
+    for doc in docs:
+        doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3), doc.xhtml)
+
+    css = render(env, "epub/epub.css")
+    book.add_item(epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
+                                content=css.encode("utf-8")))
+    items = []
+    for n, doc in enumerate(docs):
+        item = epub.EpubItem(uid=f"doc-{n:02d}", file_name=f"text/{doc.name}",
+                             media_type="application/xhtml+xml", content=doc.xhtml.encode("utf-8"))
+        book.add_item(item)
+        items.append(item)
+
+    toc = [{"href": d.name, "title": d.title,
+            "children": [{"href": f"{d.name}#{i}", "title": t} for i, t in d.sections]}
+           for d in docs if d.kind != "cover"]
+    nav_xhtml = render(env, "epub/nav.xhtml.j2", docs=docs, toc=toc, **context(publication))
+    nav = epub.EpubItem(uid="nav", file_name="text/nav.xhtml", media_type="application/xhtml+xml",
+                        content=nav_xhtml.encode("utf-8"))
+    nav.properties = ["nav"]
+    book.add_item(nav)
+    book.toc = [epub.Link(f"text/{d.name}", d.title, f"toc-{i}") for i, d in enumerate(docs) if d.kind != "cover"]
+    book.add_item(epub.EpubNcx())
+    book.spine = [items[0], nav, *items[1:]]
+
+    modified = dt.datetime.combine(meta.edition.date, dt.time(0, 0))
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"mtime": modified, "raise_exceptions": True})
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(_reproducible_zip(raw.getvalue(), modified))
+    return target
+
+
+def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:
+    from ebooklib import epub
+
+    if src.startswith("data:"):
+        return src
+    if src not in images:
+        data, mime = resources.read(src)
+        name = f"images/{Path(src).name}"
+        if name in images.values():
+            name = f"images/{len(images)}-{Path(src).name}"
+        book.add_item(epub.EpubItem(uid=f"img-{len(images)}", file_name=name, media_type=mime, content=data))
+        images[src] = name
+    return "../" + images[src]
+
+
+def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
+    """Re-pack ebooklib's zip: mimetype first and stored, fixed timestamps and order."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = src.namelist()
+        ordered = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in ordered:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            dst.writestr(info, src.read(name), compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()

@@ -1,0 +1,144 @@
+"""The document model: what the readers build, the transforms complete and the writers print.
+
+Writers never look at Markdown or BibTeX; everything they need is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Author:
+    name: str
+    bio: str = ""
+
+
+@dataclass
+class Edition:
+    date: dt.date
+    label: str = ""
+
+
+@dataclass
+class Metadata:
+    """``publication.yaml``, validated."""
+
+    title: str
+    language: str
+    edition: Edition
+    authors: list[Author]
+    slug: str
+    identifier: str
+    chapters: list[str]
+    subtitle: str = ""
+    series: str = ""
+    lead: str = ""
+    publisher: str = ""
+    rights: str = ""
+    editors_note: str = ""
+    citation_style: str = "chicago-author-date"
+    nocite: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    cjk_language: str = "zh-Hans"
+    page_size: str = "A4"
+    source: Path | None = None
+
+
+@dataclass
+class CiteItem:
+    """One work inside a citation, in Pandoc's terms."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""
+    locator: str = ""
+    label: str = "page"
+    suppress_author: bool = False
+
+
+@dataclass
+class Citation:
+    """A citation as written in a chapter; ``html`` is filled in by the citation transform."""
+
+    number: int  # document order, from 1
+    items: list[CiteItem]
+    narrative: bool
+    path: Path
+    line: int | None
+    slot: int = 0  # its placeholder in the chapter's HTML
+    html: str = ""
+
+    @property
+    def keys(self) -> list[str]:
+        return [item.key for item in self.items]
+
+
+@dataclass
+class Reference:
+    """A bibliography entry: CSL data from the .bib file, and its formatted entry."""
+
+    key: str
+    csl: dict
+    path: Path
+    line: int
+    html: str = ""
+
+
+@dataclass
+class Figure:
+    label: str  # e.g. "fig:trade"
+    src: str
+    caption_html: str
+    alt: str
+    source_html: str
+    path: Path
+    line: int | None
+    number: int = 0
+    chapter_id: str = ""
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str
+    html: str
+
+
+@dataclass
+class Note:
+    """A footnote; ``id`` is unique in the publication, ``number`` counts per publication."""
+
+    id: str
+    key: str
+    html: str
+    number: int = 0
+
+
+@dataclass
+class Chapter:
+    path: Path
+    id: str
+    title: str
+    title_html: str
+    html: str  # body after the first heading; placeholders until the transforms run
+    headings: list[Heading] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    crossrefs: list = field(default_factory=list)  # (slot, [CiteItem]) for @fig:/@sec: references
+    source: str = ""
+
+
+@dataclass
+class Publication:
+    root: Path
+    metadata: Metadata
+    chapters: list[Chapter]
+    references: dict[str, Reference]
+    bibliography_path: Path | None
+    cited: list[Reference] = field(default_factory=list)  # reference list, in style order
+    refs_heading: str = "References"

@@ -1,0 +1,44 @@
+"""Footnotes as each format prints them: floated to the foot of the page in the PDF,
+``noteref``/``footnote`` pairs that pop up on e-readers in the EPUB."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Chapter
+
+CALL = re.compile(r'<span class="noteref-pending" data-note="([^"]*)"></span>')
+
+
+def _inline(note_html: str) -> str:
+    """A note's paragraphs as inline content, for a footnote floated out of running text."""
+    return re.sub(r"\s*</p>\s*<p>\s*", " ", note_html).removeprefix("<p>").removesuffix("</p>").strip()
+
+
+def for_print(chapter: Chapter) -> str:
+    notes = {n.id: n for n in chapter.notes}
+
+    def call(m):
+        note = notes.get(m.group(1))
+        if note is None or not note.number:
+            return ""
+        return f'<span class="footnote" id="{note.id}">{_inline(note.html)}</span>'
+
+    return CALL.sub(call, chapter.html)
+
+
+def for_epub(chapter: Chapter) -> tuple[str, list[dict]]:
+    """The chapter body with note calls, and the notes to print after it."""
+    notes = {n.id: n for n in chapter.notes}
+    used = []
+
+    def call(m):
+        note = notes.get(m.group(1))
+        if note is None or not note.number:
+            return ""
+        used.append(note)
+        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{note.id}-ref" '
+                f'href="#{note.id}">{note.number}</a>')
+
+    body = CALL.sub(call, chapter.html)
+    return body, [{"id": n.id, "number": n.number, "html": n.html} for n in used]
