@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 DEBIAN_PACKAGES = ["fonts-noto-core", "fonts-noto-cjk", "poppler-utils", "qpdf",
-                   "libpango-1.0-0", "libpangoft2-1.0-0", "default-jre-headless"]
-FONT_FILES = ["/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
-              "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"]
+                   "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "default-jre-headless"]
+REQUIRED_FILES = ["/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
+                  "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"]
 
 
 def _in_venv() -> bool:
@@ -29,9 +29,16 @@ def _say(message: str) -> None:
     print(f"briefpress: {message}", file=sys.stderr, flush=True)
 
 
+def _has_library(name: str) -> bool:
+    import ctypes.util
+
+    return ctypes.util.find_library(name.split(".so")[0].removeprefix("lib")) is not None
+
+
 def debian_packages(test: bool) -> None:
     """Install the fonts (and, for the tests, the PDF tools and Java) through apt."""
-    needed = [f for f in FONT_FILES if not Path(f).exists()]
+    needed = [f for f in REQUIRED_FILES if not Path(f).exists()]
+    needed += [] if _has_library("libharfbuzz-subset.so.0") else ["libharfbuzz-subset0"]
     tools = test and (shutil.which("pdftotext") is None or shutil.which("qpdf") is None or shutil.which("java") is None)
     if not needed and not tools:
         return

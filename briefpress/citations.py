@@ -24,7 +24,7 @@ LABEL_PREFIXES = ("fig:", "tbl:", "sec:", "eq:")
 
 KEY = r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 # A bracketed citation: no nested brackets, at least one @key, not followed by a link target.
-BRACKETED = r"\[(?P<body>[^\[\]]*?(?:^|[\s;\[(-])-?@" + KEY + r"[^\[\]]*)\](?![(\[:])"
+BRACKETED = r"\[(?P<body>[^\[\]]*?(?<=[\s;\[(])-?@" + KEY + r"[^\[\]]*)\](?![(\[:])"
 # A narrative citation: @key not preceded by a word character or an address-like character,
 # optionally followed by a bracketed locator.
 NARRATIVE = r"(?<![\w@/.:+\-])@(?P<key>" + KEY + r")(?:\s?\[(?P<suffix>[^\[\]@]*)\](?![(\[:]))?"

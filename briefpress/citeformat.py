@@ -72,6 +72,24 @@ def _sentinel_names(item: dict) -> dict:
     return item
 
 
+def _honour_initialize_false() -> None:
+    """citeproc-py initializes given names whenever an ``initialize-with`` is inherited,
+    ignoring ``initialize="false"`` ("Baldakova, O." instead of "Baldakova, Oyuna")."""
+    from citeproc.model import Name
+
+    if getattr(Name.get_option, "briefpress", False):
+        return
+    original = Name.get_option
+
+    def get_option(self, name, context=None, sort_options=None):
+        if name == "initialize-with" and self.get("initialize") == "false":
+            return None
+        return original(self, name, context, sort_options)
+
+    get_option.briefpress = True
+    Name.get_option = get_option
+
+
 class CiteprocFormatter:
     """Formats citations and the reference list with citeproc-py."""
 
@@ -83,6 +101,7 @@ class CiteprocFormatter:
             self.style = CitationStylesStyle(str(self.path), locale=locale, validate=False)
         except ValueError:  # no locale file for this language: fall back to the style's own
             self.style = CitationStylesStyle(str(self.path), validate=False)
+        _honour_initialize_false()
         layout = self.style.root.citation.layout
         self.layout_prefix = layout.get("prefix", "")
         self.layout_suffix = layout.get("suffix", "")

@@ -19,7 +19,7 @@ WORDS = {
            "eq": ("Equation", "Equations"), "and": "and", "source": "Source"},
 }
 
-CROSSREF = re.compile(r'<span class="crossref" data-refs="([^"]*)" data-pending="(\d+)"></span>')
+CROSSREF = re.compile(r'<span class="crossref" data-pending="(\d+)" data-refs="([^"]*)"></span>')
 FIGURE_LABEL = re.compile(r'<span class="figure-label" data-figure="([^"]*)"></span>')
 
 
@@ -63,7 +63,7 @@ def number(publication: Publication, report: Report) -> None:
         refs = dict(chapter.crossrefs)
 
         def crossref(m, chapter=chapter, refs=refs):
-            items = refs[int(m.group(2))]
+            items = refs[int(m.group(1))]
             found = []
             for item in items:
                 label = item.key

@@ -27,6 +27,7 @@ def write_pdf(publication: Publication, env, resources: Resources, target: Path)
     import weasyprint
 
     # WeasyPrint reports problems through logging; ours come through the fetcher instead.
+    # (Font subsetting is fast only with HarfBuzz-Subset: Debian's libharfbuzz-subset0.)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = resources.weasyprint_fetcher()
     document = weasyprint.HTML(
