@@ -64,7 +64,7 @@ class FigureTreeprocessor(Treeprocessor):
                 number.tail = " " + caption
                 if attrs.get("source"):
                     source = etree.SubElement(figcaption, "span", {"class": "figure-source"})
-                    source.text = attrs["source"]
+                    source.text = f"{self.md.source_word}: {attrs['source']}"
                 self.state.append((label, img.get("src", ""), caption, attrs))
                 parent.remove(p)
                 parent.insert(index, figure)
@@ -172,13 +172,15 @@ class BriefExtension(Extension):
         self.figures.clear()
 
 
-def markdown_converter(cjk_language: str) -> markdown.Markdown:
-    return markdown.Markdown(
+def markdown_converter(cjk_language: str, source_word: str = "Source") -> markdown.Markdown:
+    md = markdown.Markdown(
         extensions=["attr_list", "footnotes", "tables", "fenced_code", "sane_lists", "toc",
                     CitationExtension(), BriefExtension(cjk_language)],
         extension_configs={"toc": {"permalink": False}},
         output_format="xhtml",
     )
+    md.source_word = source_word
+    return md
 
 
 NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.S)
@@ -224,7 +226,8 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
     else:
         report.warning("the chapter does not start with a '# Title' heading; its file name is used",
                        path, 1)
-    notes = [Note(id=f"fn-{_safe(chapter_id)}-{_safe(nid)}", key=nid, html=content.strip())
+    notes = [Note(id=f"fn-{_safe(chapter_id)}-{_safe(nid)}", key=nid,
+                  html=re.sub(r"(&#160;|\u00a0|\s)+(</p>)?\s*$", r"\2", content.strip()))
              for nid, content in NOTE.findall(body)]
     body = re.sub(r'<div class="notes-pending">.*?</div>\s*$', "", body, flags=re.S)
     for note in notes:
@@ -261,7 +264,9 @@ def _flatten(tokens):
 
 
 def read_chapters(project, metadata, report: Report) -> list[Chapter]:
-    md = markdown_converter(metadata.cjk_language)
+    from .crossrefs import words
+
+    md = markdown_converter(metadata.cjk_language, words(metadata.language)["source"])
     chapters = []
     for index, name in enumerate(metadata.chapters, start=1):
         chapter = read_chapter(project.manuscript / name, md, report, index)
