@@ -165,7 +165,7 @@ def _names(value: str, path: Path, line: int, report: Report) -> list[dict]:
             continue
         try:
             parts = parse_single_name_into_parts(raw)
-        except Exception as exc:  # bibtexparser raises InvalidNameError and ValueError
+        except ValueError as exc:  # bibtexparser's InvalidNameError is a ValueError
             report.error(f"cannot read the name '{raw}': {exc}", path, line)
             continue
         name: dict = {"family": decode(" ".join(parts.last))}

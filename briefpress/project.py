@@ -71,7 +71,7 @@ class Project:
         return self.root / "templates"
 
     @classmethod
-    def find(cls, folder: Path) -> "Project":
+    def find(cls, folder: Path) -> Project:
         root = Path(folder).resolve()
         if not root.is_dir():
             raise BriefError(f"project folder not found: {folder}")

@@ -49,7 +49,9 @@ class Resources:
         class SandboxFetcher(URLFetcher):
             """Refusals are recorded, since WeasyPrint turns fetch errors into mere log lines."""
 
-            refused: list[str] = []
+            def __init__(self):
+                super().__init__()
+                self.refused: list[str] = []
 
             def fetch(self, url, headers=None):
                 if url.startswith("data:"):
@@ -61,6 +63,4 @@ class Resources:
                     raise
                 return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
 
-        fetcher = SandboxFetcher()
-        fetcher.refused = []
-        return fetcher
+        return SandboxFetcher()
