@@ -92,6 +92,8 @@ def decode(value: str) -> str:
     """LaTeX markup to Unicode text: accents, ``--``, ``\\&``, braces."""
     if "\\" not in value and "{" not in value and "-" not in value and "~" not in value:
         return value
+    # A bare & or % is text to a BibTeX author but markup to LaTeX: keep it as text.
+    value = re.sub(r"(?<!\\)([&%])", r"\\\1", value)
     text = _latex.latex_to_text(value)
     return re.sub(r"\s+", " ", text).strip()
 

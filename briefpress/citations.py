@@ -162,7 +162,7 @@ def key_lines(source: str) -> dict[str, list[int]]:
             elif stripped.startswith(fence * 3):
                 fence = None
             continue
-        if fence or line.startswith("    "):
+        if fence:
             continue
         line = re.sub(r"`[^`]*`", "", line)
         for m in re.finditer(r"(?<![\w/.:+])-?@(" + KEY + ")", line):

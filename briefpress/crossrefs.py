@@ -35,6 +35,7 @@ def number(publication: Publication, report: Report) -> None:
     note_number = 0
     for c_index, chapter in enumerate(publication.chapters, start=1):
         _add(targets, where, chapter.id, ("sec", str(c_index)), chapter, report)
+        _unique_heading_ids(chapter, c_index, targets)
         sub = 0
         for heading in chapter.headings:
             if heading.level == 2:
@@ -59,7 +60,6 @@ def number(publication: Publication, report: Report) -> None:
             n = fig.number if fig else 0
             return f'<span class="figure-label">{w["fig"][0]} {n}.</span>'
 
-        chapter.html = FIGURE_LABEL.sub(figure_label, chapter.html)
         refs = dict(chapter.crossrefs)
 
         def crossref(m, chapter=chapter, refs=refs):
@@ -86,10 +86,27 @@ def number(publication: Publication, report: Report) -> None:
                 joined = f" {w['and']} ".join(links)
             return f"{noun}\u00a0{joined}" if len(found) == 1 else f"{noun} {joined}"
 
-        chapter.html = CROSSREF.sub(crossref, chapter.html)
-        chapter.html = fill(chapter.html, chapter.citations)
+        def resolve_text(text, figure_label=figure_label, crossref=crossref, chapter=chapter):
+            text = FIGURE_LABEL.sub(figure_label, text)
+            text = CROSSREF.sub(crossref, text)
+            return fill(text, chapter.citations)
+
+        chapter.html = resolve_text(chapter.html)
+        for note in chapter.notes:  # notes may cite and cross-refer too
+            note.html = resolve_text(note.html)
     for n, citation in enumerate((c for ch in publication.chapters for c in ch.citations), start=1):
         citation.number = n
+
+
+def _unique_heading_ids(chapter, c_index: int, targets) -> None:
+    """Ids made from heading text ("overview") may repeat across chapters: number them.
+    Ids the author wrote (``{#sec:overview}``) are labels and must stay unique instead."""
+    written = {anchor(m) for m in re.findall(r"\{#([^\s}]+)", chapter.source)}
+    for heading in chapter.headings:
+        if heading.id in targets and heading.id not in written:
+            new = f"{heading.id}-{c_index}"
+            chapter.html = chapter.html.replace(f'id="{heading.id}"', f'id="{new}"', 1)
+            heading.id = new
 
 
 def _add(targets, where, label, value, chapter, report, line=None):

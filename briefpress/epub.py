@@ -19,7 +19,6 @@ from markupsafe import Markup
 from . import notes
 from .errors import BriefError
 from .model import Publication
-from .output import atomic_path
 from .render import context, render
 from .resources import Resources
 
@@ -78,7 +77,7 @@ def link_across_files(docs: list[Document]) -> None:
         doc.xhtml = HREF.sub(sub, doc.xhtml)
 
 
-def write_epub(publication: Publication, env, resources: Resources, target: Path) -> Path:
+def render_epub(publication: Publication, env, resources: Resources) -> bytes:
     from ebooklib import epub
 
     meta = publication.metadata
@@ -128,9 +127,7 @@ def write_epub(publication: Publication, env, resources: Resources, target: Path
     modified = dt.datetime.combine(meta.edition.date, dt.time(0, 0))
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "raise_exceptions": True})
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(_reproducible_zip(raw.getvalue(), modified))
-    return target
+    return _reproducible_zip(raw.getvalue(), modified)
 
 
 def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:

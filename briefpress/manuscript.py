@@ -205,8 +205,15 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
         used[key] = n + 1
         return found[min(n, len(found) - 1)] if found else None
 
+    # Patterns find bracketed citations before narrative ones; reading order is the order
+    # of the placeholders in the output (it decides numbering in numeric styles).
+    def position(slot: int) -> int:
+        at = body.find(f'data-pending="{slot}"')
+        return at if at >= 0 else len(body)
+
     citations = []
-    for slot, (items, narrative) in enumerate(md.citations, start=1):
+    for slot in sorted(range(1, len(md.citations) + 1), key=position):
+        items, narrative = md.citations[slot - 1]
         if all(is_label(i.key) for i in items):
             continue
         citations.append(Citation(number=0, items=items, narrative=narrative, path=path,

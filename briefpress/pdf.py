@@ -3,14 +3,11 @@ laid out by WeasyPrint."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from markupsafe import Markup
 
 from . import notes
 from .errors import BriefError
 from .model import Publication
-from .output import atomic_path
 from .render import context, render
 from .resources import Resources
 
@@ -21,7 +18,7 @@ def html_document(publication: Publication, env) -> str:
     return render(env, "pdf/brief.html.j2", **ctx)
 
 
-def write_pdf(publication: Publication, env, resources: Resources, target: Path) -> Path:
+def render_pdf(publication: Publication, env, resources: Resources) -> bytes:
     import logging
 
     import weasyprint
@@ -41,6 +38,4 @@ def write_pdf(publication: Publication, env, resources: Resources, target: Path)
     )
     if fetcher.refused:
         raise BriefError("; ".join(sorted(set(fetcher.refused))))
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(pdf)
-    return target
+    return pdf

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import Report
 from .model import Publication
+from .output import atomic_path
 from .project import Project, load_metadata
 
 FORMATS = ("pdf", "epub")
@@ -62,18 +63,23 @@ def build(project: Project, formats=FORMATS, out: Path | None = None, report: Re
     from .render import house_templates
 
     resources = Resources(project.root, extra_roots=(house_templates(),))
-    outputs = []
+    # Every format is rendered before any file is written: a failure in one leaves all
+    # earlier outputs as they were.
+    rendered: dict[Path, bytes] = {}
     slug = publication.metadata.slug
     if "pdf" in formats:
-        from .pdf import write_pdf
+        from .pdf import render_pdf
 
         start = time.perf_counter()
-        outputs.append(write_pdf(publication, env, resources, out / f"{slug}.pdf"))
+        rendered[out / f"{slug}.pdf"] = render_pdf(publication, env, resources)
         seconds["pdf"] = time.perf_counter() - start
     if "epub" in formats:
-        from .epub import write_epub
+        from .epub import render_epub
 
         start = time.perf_counter()
-        outputs.append(write_epub(publication, env, resources, out / f"{slug}.epub"))
+        rendered[out / f"{slug}.epub"] = render_epub(publication, env, resources)
         seconds["epub"] = time.perf_counter() - start
-    return BuildResult(outputs=outputs, warnings=report.warnings, seconds=seconds)
+    for path, data in rendered.items():
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+    return BuildResult(outputs=list(rendered), warnings=report.warnings, seconds=seconds)

@@ -38,6 +38,7 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.project_root = project_templates.parent if project_templates is not None else None
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.day} {d.strftime('%B')} {d.year}"
     return env
@@ -49,32 +50,37 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
         template = env.get_template(name)
         return template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise BriefError(f"template error: {exc.message}", path=exc.filename or exc.name, line=exc.lineno) from None
+        raise BriefError(f"template error: {exc.message}", path=_shown(env, exc.filename or exc.name),
+                         line=exc.lineno) from None
     except jinja2.UndefinedError as exc:
-        raise BriefError(f"template error: {exc.message}", path=_template_file(env, name),
-                         line=_template_line(exc, name)) from None
+        path, line = _template_frame(exc)
+        raise BriefError(f"template error: {exc.message}", path=_shown(env, path or name), line=line) from None
     except jinja2.TemplateNotFound as exc:
         raise BriefError(f"template '{exc.name}' not found") from None
 
 
-def _template_file(env, name) -> str:
-    try:
-        source = env.loader.get_source(env, name)
-        return source[1] or name
-    except jinja2.TemplateNotFound:
-        return name
-
-
-def _template_line(exc, name) -> int | None:
+def _template_frame(exc) -> tuple[str | None, int | None]:
+    """The innermost template frame of a traceback (Jinja maps its line to the template's)."""
+    found = (None, None)
     tb = exc.__traceback__
-    line = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(name) or "template" in tb.tb_frame.f_code.co_name:
-            template = tb.tb_frame.f_globals.get("__jinja_template__")
-            if template is not None:
-                line = template.get_corresponding_lineno(tb.tb_lineno)
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return found
+
+
+def _shown(env, filename: str) -> str:
+    """Template paths as the author knows them: relative to the project, else to the house."""
+    path = Path(filename)
+    for base in (getattr(env, "project_root", None), house_templates().parent):
+        if base is not None:
+            try:
+                return path.resolve().relative_to(Path(base).resolve()).as_posix()
+            except ValueError:
+                continue
+    return filename
 
 
 def context(publication: Publication) -> dict:

@@ -1,0 +1,161 @@
+"""The command line: exit codes, formats, output folders, and what a failed build leaves
+behind."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+
+from conftest import run_main
+from support import NS, Epub
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def listing(folder) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones included) with its hash."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_successful_build_exits_0_and_says_what_it_wrote(make_project, tmp_path):
+    project = make_project()
+    out = tmp_path / "out"
+    code, stdout, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["minimal.epub", "minimal.pdf"]
+    assert "minimal.pdf" in stdout and "minimal.epub" in stdout
+    assert (out / "minimal.pdf").read_bytes().startswith(b"%PDF-")
+    assert zipfile.is_zipfile(out / "minimal.epub")
+
+
+def test_content_error_exits_1_without_a_traceback(make_project, tmp_path):
+    project = make_project(chapters={"01-first.md": "# One\n\nBroken [@nobody1999].\n"})
+    code, _out, err = run_main(["build", str(project), "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "error: unknown citation key 'nobody1999'" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_format_is_a_usage_error(make_project, tmp_path):
+    project = make_project()
+    out = tmp_path / "out"
+    code, _out, err = run_main(["build", str(project), "--to", "docx", "--out", str(out)])
+    assert code == 2
+    assert "docx" in err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unknown_option_is_a_usage_error(make_project):
+    code, _out, err = run_main(["build", str(make_project()), "--colour", "blue"])
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_to_epub_builds_only_the_epub(make_project, tmp_path):
+    project = make_project()
+    out = tmp_path / "out"
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(out)])
+    assert code == 0, err
+    assert [p.name for p in out.iterdir()] == ["minimal.epub"]
+
+
+def test_out_puts_the_outputs_there_and_nowhere_else(make_project, tmp_path):
+    project = make_project()
+    before = listing(project)
+    out = tmp_path / "elsewhere" / "nested"
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(out)])
+    assert code == 0, err
+    assert (out / "minimal.epub").is_file()
+    assert listing(project) == before, "the project folder was written to"
+
+
+def test_without_out_the_outputs_go_to_the_project_build_folder(make_project):
+    project = make_project()
+    code, _out, err = run_main(["build", str(project), "--to", "epub"])
+    assert code == 0, err
+    assert (project / "build" / "minimal.epub").is_file()
+
+
+def test_a_second_project_builds_after_the_first(make_project, tmp_path):
+    first = make_project(title="The First Brief", slug="first")
+    second = make_project(
+        title="The Second Brief", slug="second",
+        chapters={"01-other.md": "# Another Chapter\n\nOnly Doe here [@doe2018].\n"},
+        nocite=["smith2019"],
+    )
+    for project, slug, title in ((first, "first", "The First Brief"), (second, "second", "The Second Brief")):
+        code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / slug)])
+        assert code == 0, err
+        book = Epub(tmp_path / slug / f"{slug}.epub")
+        try:
+            assert book.opf.findtext(".//dc:title", namespaces=NS) == title
+            chapter_text = b"".join(book.zip.read(n) for n in book.xhtml_names()).decode("utf-8")
+        finally:
+            book.close()
+        if slug == "second":
+            assert "Another Chapter" in chapter_text and "First Chapter" not in chapter_text
+
+
+def test_failing_build_leaves_the_earlier_outputs_byte_identical(make_project, tmp_path):
+    project = make_project()
+    out = tmp_path / "out"
+    code, _out, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
+    assert code == 0, err
+    before = listing(out)
+    assert sorted(before) == ["minimal.epub", "minimal.pdf"]
+
+    chapter = project / "manuscript" / "01-first.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nNow broken [@smith2091].\n", encoding="utf-8")
+    code, _out, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
+    assert code == 1
+    assert listing(out) == before, "outputs changed, or temporary files were left behind"
+
+
+def test_failure_in_one_format_leaves_both_earlier_outputs_unchanged(make_project, tmp_path):
+    """An edition is the PDF and the EPUB together: when the EPUB fails (here through a
+    broken project template), the PDF of the failed build must not replace the earlier one."""
+    project = make_project()
+    out = tmp_path / "out"
+    code, _out, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
+    assert code == 0, err
+    before = listing(out)
+
+    chapter = project / "manuscript" / "01-first.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA new sentence.\n", encoding="utf-8")
+    broken = project / "templates" / "epub" / "colophon.xhtml.j2"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("<p>{{ no_such_variable }}</p>\n", encoding="utf-8")
+    code, _out, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
+    assert code == 1, err
+    assert listing(out) == before, "the failed build replaced part of the earlier edition"
+
+
+def test_template_with_an_undefined_variable_names_file_and_line(make_project, tmp_path):
+    project = make_project(files={
+        "templates/epub/colophon.xhtml.j2": (
+            '{% extends "epub/base.xhtml.j2" %}\n{% block content %}\n<p>{{ meta.title }}</p>\n'
+            "<p>{{ no_such_variable }}</p>\n{% endblock %}\n"
+        ),
+    })
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "Traceback" not in err
+    assert re.search(r"^(?:\S*/)?templates/epub/colophon\.xhtml\.j2:4: error: .*no_such_variable", err, re.MULTILINE), err
+
+
+def test_warnings_are_printed_and_strict_makes_them_errors(make_project, tmp_path):
+    bib_extra = "@book{extra2000, author = {Extra, Ed}, title = {Uncited}, publisher = {P}, year = {2000}}\n"
+    from conftest import DEFAULT_BIB
+
+    project = make_project(bib=DEFAULT_BIB + bib_extra)
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "a")])
+    assert code == 0, err
+    assert re.search(r"^bibliography\.bib:\d+: warning: .*extra2000", err, re.MULTILINE), err
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "b"), "--strict"])
+    assert code == 1
+    assert re.search(r"^bibliography\.bib:\d+: error: .*extra2000", err, re.MULTILINE), err
+    assert not (tmp_path / "b" / "minimal.epub").exists()

@@ -1,0 +1,194 @@
+"""The sample's PDF, read back with poppler and qpdf: its text against the sources, its
+fonts, its document information, its structure, and reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from collections import Counter
+
+import pytest
+from support import (
+    ROOT,
+    chapter_sources,
+    chapter_titles,
+    cited_keys,
+    expected_bracketed_citations,
+    figure_captions,
+    han_terms,
+    load_yaml,
+    pdfinfo,
+    pdftotext,
+    read_bib,
+    squash,
+)
+
+# Given in the client's brief; each must also be in the manuscript (checked below).
+CHINESE_TERMS = ["西域", "伊塔事件", "铁列克提事件", "五通", "永久全面战略伙伴关系",
+                 "新时代全面战略协作伙伴关系", "全天候战略合作伙伴关系"]
+
+
+@pytest.fixture(scope="module")
+def text(sample_build) -> str:
+    return pdftotext(sample_build.pdf)
+
+
+@pytest.fixture(scope="module")
+def body(sample_build) -> str:
+    """The text of all pages without their running heads, page numbers and footnotes
+    (which sit at the foot of the page, between the two halves of a sentence), squashed."""
+    heads = {load_yaml()["title"], *chapter_titles(), "References", "About the author", "Colophon"}
+    notes = [squash(n) for _name, source in chapter_sources()
+             for n in re.findall(r"^\[\^[^\]]+\]:\s*(.+)$", source, re.MULTILINE)]
+    assert notes, "the sample has a footnote"
+    count = int(pdfinfo(sample_build.pdf)["Pages"])
+    text = []
+    for n in range(1, count + 1):
+        for line in pdftotext(sample_build.pdf, n, n).splitlines():
+            if line.strip() in heads or re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", line):
+                continue
+            text.append(line)
+    squashed = squash("\n".join(text))
+    for note in notes:
+        at = squashed.find(note)
+        assert at >= 0, "the footnote is in the PDF text"
+        squashed = squashed[: at - 2] + squashed[at + len(note):]  # the note and its "1."
+    return squashed
+
+
+@pytest.fixture(scope="module")
+def pages(sample_build) -> list[str]:
+    count = int(pdfinfo(sample_build.pdf)["Pages"])
+    return [squash(pdftotext(sample_build.pdf, n, n)) for n in range(1, count + 1)]
+
+
+def test_every_chapter_title_is_in_the_text(body):
+    titles = chapter_titles()
+    assert titles == ["Historical Background", "BRI Status", "Current Economic Relations",
+                      "Key Controversies in Bilateral Relations"]
+    for title in titles:
+        assert squash(title) in body, title
+
+
+def test_lead_paragraph_is_in_the_text(body):
+    lead = load_yaml()["lead"]
+    assert lead.startswith("Since its independence")
+    assert squash(lead) in body
+
+
+def test_every_sentence_of_the_manuscript_is_in_the_text(body):
+    """Every sentence of the author's text survives; citations and note calls cut a sentence
+    into pieces that are checked one by one."""
+    missing = []
+    for name, source in chapter_sources():
+        for block in re.split(r"\n\s*\n", source):
+            block = block.strip()
+            if not block or block.startswith(("#", "!", "[^")):
+                continue
+            prose = re.sub(r"\s*\[[^\[\]]*@[^\[\]]*\]|\[\^[^\]]+\]", "\0", block)
+            for piece in re.split(r"\0|(?<=[.!?’])\s+(?=[A-Z])", prose):
+                if len(squash(piece)) >= 8 and squash(piece) not in body:
+                    missing.append(f"{name}: {piece[:80]}")
+    assert missing == []
+
+
+def test_every_chinese_term_is_extractable_text(body):
+    sources = "".join(source for _name, source in chapter_sources())
+    for term in CHINESE_TERMS:
+        assert term in sources, f"{term} is not in the manuscript"
+    for term in han_terms():
+        assert term in body, term
+
+
+def test_reference_list_is_complete_and_sorted_by_author(body):
+    bib = read_bib(ROOT / "bibliography.bib")
+    keys = cited_keys() | set(load_yaml().get("nocite") or [])
+    assert len(bib) == 10 and keys == set(bib)
+    expected = sorted(keys, key=lambda k: bib[k].sort_name)
+    assert expected[0] == "baldakova2019" and expected[-1] == "xiaocuo2019"
+
+    # The reference list sits between the last sentence of the last chapter and the
+    # author's bio ("About the author").
+    last_sentence = squash(re.split(r"(?<=[.!?])\s+", chapter_sources()[-1][1].strip())[-1])
+    bio_start = squash(" ".join(load_yaml()["authors"][0]["bio"].split()[:6]))
+    start = body.rindex(last_sentence) + len(last_sentence)
+    references = body[start:body.index(bio_start, start)]
+    positions = []
+    for key in expected:
+        name, _literal = bib[key].names[0]
+        m = re.search(re.escape(squash(name)) + r"[,.]", references)
+        assert m, f"no entry for {key} ({name}) in the reference list"
+        title_words = squash(" ".join(bib[key].title.split()[:4]))
+        assert title_words in references, f"title of {key} missing"
+        positions.append(m.start())
+    assert positions == sorted(positions), [k for _p, k in sorted(zip(positions, expected))]
+
+
+def test_figure_captions_are_numbered(body):
+    captions = figure_captions()
+    assert "China–Kazakhstan trade, 2019 (billion USD)" in captions
+    assert any("customs" in c for c in captions)
+    for number, caption in enumerate(captions, start=1):
+        assert squash(f"Figure {number}. {caption}") in body, caption
+
+
+def test_citations_appear_as_author_and_year(body):
+    bib = read_bib(ROOT / "bibliography.bib")
+    assert squash(f"({bib['xiaocuo2019'].names[0][0]} {bib['xiaocuo2019'].year})") == squash("(Xiaocuo 2019)")
+    expected = expected_bracketed_citations()
+    assert expected, "the sample has citations"
+    wanted = Counter(squash(c) for c in expected)
+    missing = {c: n for c, n in wanted.items() if body.count(c) < n}
+    assert missing == {}
+
+
+def test_footnote_is_printed_on_the_page_of_its_call(pages):
+    """The sample's only note: its text and the words just before its call share a page."""
+    for _name, source in chapter_sources():
+        m = re.search(r"^\[\^([^\]]+)\]:\s*(.+)$", source, re.MULTILINE)
+        if m:
+            break
+    label, note = m.group(1), m.group(2)
+    before_call = source[: source.index(f"[^{label}]")]
+    before_call = re.sub(r"\[[^\[\]]*@[^\[\]]*\]", "", before_call)
+    lead_in = squash(" ".join(before_call.split()[-4:]).rstrip("."))
+    note_start = squash(" ".join(note.split()[:6]))
+    call_pages = [n for n, page in enumerate(pages, start=1) if lead_in in page]
+    note_pages = [n for n, page in enumerate(pages, start=1) if note_start in page]
+    assert len(call_pages) == 1 and len(note_pages) == 1, (call_pages, note_pages)
+    assert note_pages == call_pages, f"note on page {note_pages[0]}, its call on page {call_pages[0]}"
+
+
+def test_every_font_is_embedded(sample_build):
+    out = subprocess.run(["pdffonts", str(sample_build.pdf)], check=True, capture_output=True, text=True).stdout
+    lines = out.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    columns = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[rule])]
+    header = [lines[rule - 1][a:b + 1].strip() for a, b in columns]
+    emb = header.index("emb")
+    fonts = [line for line in lines[rule + 1:] if line.strip()]
+    assert fonts, "no fonts listed"
+    not_embedded = [f for f in fonts if f[columns[emb][0]:columns[emb][1] + 1].strip() != "yes"]
+    assert not_embedded == []
+
+
+def test_document_information_comes_from_publication_yaml(sample_build):
+    meta = load_yaml()
+    info = pdfinfo(sample_build.pdf)
+    assert info["Title"] == meta["title"]
+    assert info["Author"] == ", ".join(a["name"] for a in meta["authors"])
+    assert info["Tagged"] == "yes"
+    assert info["CreationDate"].startswith(str(meta["edition"]["date"])) and str(meta["edition"]["date"]) == "2021-05-24"
+
+
+def test_qpdf_finds_no_structural_errors(sample_build):
+    proc = subprocess.run(["qpdf", "--check", str(sample_build.pdf)], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_two_builds_are_byte_identical(sample_build, second_sample_build):
+    first = hashlib.sha256(sample_build.pdf.read_bytes()).hexdigest()
+    second = hashlib.sha256(second_sample_build.pdf.read_bytes()).hexdigest()
+    assert first == second
