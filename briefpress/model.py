@@ -44,6 +44,10 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     cjk_language: str = "zh-Hans"
     page_size: str = "A4"
+    cover_image: str = ""
+    cover_credit: str = ""
+    pdf_variant: str = "pdf/ua-1"
+    attach_bibliography: bool = False
     source: Path | None = None
 
 

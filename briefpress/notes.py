@@ -16,13 +16,18 @@ def _inline(note_html: str) -> str:
 
 
 def for_print(chapter: Chapter) -> str:
+    """Notes floated to the foot of the page.  The call and the note's number are real
+    links to each other (WeasyPrint's generated ::footnote-call is not a link), so the
+    generated call and marker are switched off in the CSS and printed here instead."""
     notes = {n.id: n for n in chapter.notes}
 
     def call(m):
         note = notes.get(m.group(1))
         if note is None or not note.number:
             return ""
-        return f'<span class="footnote" id="{note.id}">{_inline(note.html)}</span>'
+        return (f'<a class="footnote-call" id="{note.id}-ref" href="#{note.id}">{note.number}</a>'
+                f'<span class="footnote" id="{note.id}"><a class="footnote-number" href="#{note.id}-ref">'
+                f'{note.number}.</a>\u2002{_inline(note.html)}</span>')
 
     return CALL.sub(call, chapter.html)
 

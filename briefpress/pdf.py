@@ -3,6 +3,8 @@ laid out by WeasyPrint."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from markupsafe import Markup
 
 from . import notes
@@ -32,9 +34,21 @@ def render_pdf(publication: Publication, env, resources: Resources) -> bytes:
         base_url=publication.root.as_uri() + "/",
         url_fetcher=fetcher,
     )
+    meta = publication.metadata
+    attachments = []
+    if meta.attach_bibliography and publication.bibliography_path is not None:
+        # PDF/A-3 allows the source data to travel with the brief; only on request.
+        stamp = dt.datetime.combine(meta.edition.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+        data, _mime = resources.read(str(publication.bibliography_path))
+        attachments.append(weasyprint.Attachment(
+            string=data, name=publication.bibliography_path.name, description="Bibliography (BibTeX)",
+            created=stamp, modified=stamp, relationship="Source", url_fetcher=fetcher,
+        ))
     pdf = document.write_pdf(
-        pdf_variant="pdf/ua-1",
-        pdf_identifier=publication.metadata.identifier.encode("utf-8"),
+        pdf_variant=meta.pdf_variant,
+        pdf_tags=True,  # tagged under every variant: screen readers need the structure
+        pdf_identifier=meta.identifier.encode("utf-8"),
+        attachments=attachments,
     )
     if fetcher.refused:
         raise BriefError("; ".join(sorted(set(fetcher.refused))))

@@ -38,7 +38,11 @@ SCHEMA: dict[str, tuple[bool, str]] = {
     "keywords": (False, "keys"),
     "cjk_language": (False, "language"),
     "page_size": (False, "page_size"),
+    "cover": (False, "cover"),
+    "pdf": (False, "pdf"),
 }
+
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -157,6 +161,20 @@ def load_metadata(project: Project, report: Report) -> Metadata:
             _check_authors(value, lines, bad)
         elif kind == "chapters":
             _check_chapters(value, project, lines, bad)
+        elif kind == "cover":
+            if not isinstance(value, dict) or not isinstance(value.get("image"), str):
+                bad(key, "expected 'image:' (a file in the project) and optionally 'credit:'")
+            elif not (project.root / value["image"]).is_file():
+                bad("cover.image", f"cover image '{value['image']}' not found")
+        elif kind == "pdf":
+            if not isinstance(value, dict):
+                bad(key, "expected a mapping such as {variant: pdf/a-3b, attach_bibliography: true}")
+            else:
+                if value.get("variant", "pdf/ua-1") not in PDF_VARIANTS:
+                    bad("pdf.variant", f"expected one of {', '.join(PDF_VARIANTS)}")
+                for flag in ("attach_bibliography",):
+                    if flag in value and not isinstance(value[flag], bool):
+                        bad(f"pdf.{flag}", "expected true or false")
     report.raise_if_errors()
 
     edition = data["edition"]
@@ -179,6 +197,10 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         keywords=list(data.get("keywords") or []),
         cjk_language=data.get("cjk_language") or "zh-Hans",
         page_size=data.get("page_size") or "A4",
+        cover_image=(data.get("cover") or {}).get("image", ""),
+        cover_credit=str((data.get("cover") or {}).get("credit", "") or ""),
+        pdf_variant=(data.get("pdf") or {}).get("variant", "pdf/ua-1"),
+        attach_bibliography=bool((data.get("pdf") or {}).get("attach_bibliography", False)),
         source=path,
     )
 

@@ -1,0 +1,126 @@
+"""The PDF as a printed brief: contents page numbers, bookmarks, links, tagging, fonts,
+document information and the optional PDF/A edition, read back with pypdf and poppler."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from pypdf import PdfReader
+from support import chapter_sources, chapter_titles, load_yaml, pdfinfo, pdftotext
+
+
+def section_titles(source: str) -> list[str]:
+    return [re.sub(r"\s*\{[^}]*\}\s*$", "", m).strip() for m in re.findall(r"^## (.+)$", source, re.M)]
+
+
+def page_starting_with(pdf, heading: str) -> int:
+    """The page whose first line of body text (after the running heads) is ``heading``."""
+    count = int(pdfinfo(pdf)["Pages"])
+    for n in range(1, count + 1):
+        lines = [line.strip() for line in pdftotext(pdf, n, n).splitlines() if line.strip()]
+        if heading in lines[:4]:
+            return n
+    raise AssertionError(f"no page starts with {heading!r}")
+
+
+def test_contents_page_numbers_are_the_pages_where_chapters_start(sample_build):
+    contents = pdftotext(sample_build.pdf, 2, 2)
+    for number, title in enumerate(chapter_titles(), start=1):
+        m = re.search(re.escape(title) + r"[\s.]*?(\d+)\s*$", contents, re.M)
+        assert m, f"{title} is not in the contents with a page number"
+        assert int(m.group(1)) == page_starting_with(sample_build.pdf, f"{number} {title}"), title
+
+
+def test_bookmarks_mirror_chapters_and_their_sections(sample_build):
+    reader = PdfReader(sample_build.pdf)
+    top, children = [], {}
+    last = None
+    for entry in reader.outline:
+        if isinstance(entry, list):
+            children[last] = [e.title for e in entry if not isinstance(e, list)]
+        else:
+            last = entry.title
+            top.append(entry.title)
+    chapters = [t for t in top if re.match(r"\d+ ", t)]
+    assert chapters == [f"{n} {t}" for n, t in enumerate(chapter_titles(), start=1)]
+    for chapter, (_name, source) in zip(chapters, chapter_sources()):
+        assert children.get(chapter, []) == section_titles(source)
+    assert {"References", "About the author", "Colophon"} <= set(top)
+
+
+def test_every_internal_link_has_a_target(sample_build):
+    reader = PdfReader(sample_build.pdf)
+    names = set(reader.named_destinations)
+    links = []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/Link" and "/Dest" in annot:
+                links.append(str(annot["/Dest"]))
+    assert len(links) > 20, "contents, citations, figures and notes are links"
+    assert [d for d in links if d not in names] == []
+    # Every citation links to its entry, and the note call and the note link to each other.
+    assert any(d.startswith("ref-") for d in links)
+    notes = [d for d in links if d.startswith("fn-")]
+    assert any(d.endswith("-ref") for d in notes) and any(not d.endswith("-ref") for d in notes)
+
+
+def test_the_pdf_is_tagged_with_language_and_structure(sample_build):
+    reader = PdfReader(sample_build.pdf)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == load_yaml()["language"]
+    assert "pdfuaid" in subprocess.run(["pdfinfo", "-meta", str(sample_build.pdf)], capture_output=True,
+                                       text=True, check=True).stdout
+
+
+def test_every_font_is_a_subset(sample_build):
+    out = subprocess.run(["pdffonts", str(sample_build.pdf)], check=True, capture_output=True, text=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert rows
+    # columns from the right: object ID (2), uni, sub, emb
+    assert all(row[-5] == "yes" and row[-4] == "yes" for row in rows), out
+    families = " ".join(row[0] for row in rows)
+    assert "Noto-Serif" in families and "Noto-Sans" in families and "CJK" in families
+
+
+def test_subject_and_keywords_come_from_the_metadata(sample_build):
+    meta = load_yaml()
+    info = PdfReader(sample_build.pdf).metadata
+    assert info["/Subject"] == meta["lead"]
+    assert info["/Keywords"] == ", ".join(meta["keywords"])
+    assert info["/ModDate"].startswith("D:20210524")
+
+
+def test_no_attachments_unless_asked_for(sample_build):
+    assert list(PdfReader(sample_build.pdf).attachments) == []
+
+
+def test_pdfa_edition_carries_the_bibliography_and_letter_size(make_project, tmp_path):
+    from briefpress.cli import main
+
+    project = make_project(page_size="letter", pdf={"variant": "pdf/a-3b", "attach_bibliography": True})
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 0
+    pdf = tmp_path / "out" / "minimal.pdf"
+    reader = PdfReader(pdf)
+    attached = reader.attachments
+    assert list(attached) == ["bibliography.bib"]
+    assert attached["bibliography.bib"][0] == (project / "bibliography.bib").read_bytes()
+    assert "pdfaid:part=\"3\"" in subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True,
+                                                 text=True, check=True).stdout
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    assert pdfinfo(pdf)["Tagged"] == "yes"
+
+
+def test_an_unknown_pdf_variant_names_the_key_and_line(make_project, tmp_path, capsys):
+    from briefpress.cli import main
+
+    project = make_project(pdf={"variant": "pdf/x-4"})
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    lines = (project / "manuscript" / "publication.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, start=1) if "variant" in text)
+    assert f"manuscript/publication.yaml:{line}: error: 'pdf.variant'" in err
