@@ -124,3 +124,67 @@ def test_an_unknown_pdf_variant_names_the_key_and_line(make_project, tmp_path, c
     lines = (project / "manuscript" / "publication.yaml").read_text().splitlines()
     line = next(i for i, text in enumerate(lines, start=1) if "variant" in text)
     assert f"manuscript/publication.yaml:{line}: error: 'pdf.variant'" in err
+
+
+def test_kazakh_cyrillic_and_chinese_use_the_house_faces(make_project, tmp_path):
+    from briefpress.cli import main
+
+    project = make_project(chapters={"01-first.md": "# Names\n\nҚазақстан Республикасы, Нұр-Сұлтан; 西域.\n"},
+                           bib=None)
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 0
+    pdf = tmp_path / "out" / "minimal.pdf"
+    assert "Қазақстан Республикасы, Нұр-Сұлтан; 西域." in pdftotext(pdf)
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    names = [line.split()[0] for line in fonts.splitlines()[2:] if line.strip()]
+    assert names and all("Noto" in name for name in names), names
+
+
+def test_cover_image_and_its_credit_are_printed_on_the_cover(make_project, tmp_path):
+    import struct
+    import zlib
+
+    from briefpress.cli import main
+
+    def png(width, height):
+        raw = b"".join(b"\x00" + bytes([40, 90, 140]) * width for _ in range(height))
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    project = make_project(cover={"image": "figures/cover.png", "credit": "Photo: Steppe near Almaty (CC BY 4.0)"})
+    (project / "figures").mkdir()
+    (project / "figures" / "cover.png").write_bytes(png(64, 32))
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 0
+    pdf = tmp_path / "out" / "minimal.pdf"
+    assert "Photo: Steppe near Almaty (CC BY 4.0)" in pdftotext(pdf, 1, 1)
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(pdf)], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]
+    assert any(row.split()[3:5] == ["64", "32"] for row in images), images
+
+
+def test_a_missing_cover_image_is_an_error_naming_the_key(make_project, tmp_path, capsys):
+    from briefpress.cli import main
+
+    project = make_project(cover={"image": "figures/nothing.jpg"})
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 1
+    assert "manuscript/publication.yaml:" in capsys.readouterr().err
+
+
+def test_long_urls_break_inside_the_text_block_and_are_links(make_project, tmp_path):
+    from briefpress.cli import main
+
+    url = "https://example.org/" + "/".join(f"segment-{n}-of-a-very-long-address" for n in range(8))
+    project = make_project(chapters={"01-first.md": f"# Links\n\nThe data are at <{url}> for everyone.\n"},
+                           bib=None)
+    assert main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")]) == 0
+    pdf = tmp_path / "out" / "minimal.pdf"
+    reader = PdfReader(pdf)
+    uris = [a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots") or []
+            if a.get_object().get("/Subtype") == "/Link" and "/A" in a.get_object()]
+    assert url in uris
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    width = float(reader.pages[0].mediabox.width)
+    right_edge = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', html))
+    assert right_edge < width - 50, f"text reaches {right_edge:.0f} pt of {width:.0f}"
