@@ -170,8 +170,11 @@ def key_lines(source: str) -> dict[str, list[int]]:
     return found
 
 
-def resolve(publication: Publication, formatter, report: Report) -> None:
-    """Check every key, format every citation and the reference list, fill the placeholders."""
+def resolve(publication: Publication, make_formatter, report: Report, cache=None) -> None:
+    """Check every key, format every citation and the reference list, fill the placeholders.
+
+    Formatting is the slow part; its result is cached by the style, the entries and the
+    citations, so editing prose without touching citations formats nothing again."""
     refs = publication.references
     cited_keys: list[str] = []
     citations = [c for ch in publication.chapters for c in ch.citations]
@@ -203,7 +206,21 @@ def resolve(publication: Publication, formatter, report: Report) -> None:
     report.raise_if_errors()
     if not citations and not extra:
         return
-    result = formatter.format(citations, [refs[k] for k in cited_keys + extra])
+    entries = [refs[k] for k in cited_keys + extra]
+    key = None
+    if cache is not None and cache.enabled:
+        from .cache import digest
+        from .citeformat import style_path
+
+        meta = publication.metadata
+        key = digest(style_path(meta.citation_style).read_bytes(), meta.language,
+                     [r.csl for r in entries],
+                     [([vars(i) for i in c.items], c.narrative) for c in citations])
+    result = cache.get("citations", key) if key else None
+    if result is None:
+        result = make_formatter().format(citations, entries)
+        if key:
+            cache.put("citations", key, result)
     for citation, text in zip(citations, result.citations):
         citation.html = text
     publication.cited = []

@@ -1,4 +1,7 @@
-"""The command line: ``briefpress [build] [PROJECT] [--to pdf,epub] [--out DIR]``.
+"""The command line.
+
+``briefpress [build] [PROJECT] [--to pdf,epub] [--out DIR] [--strict] [--no-cache]``,
+``check``, ``diff``, ``watch``, ``clean`` and ``new DIR``.
 
 Exit codes: 0 success, 1 content errors (printed as ``path:line: error: message``),
 2 usage errors.  An unexpected exception is an internal error: its traceback is printed
@@ -16,6 +19,7 @@ from . import __version__
 from .errors import BriefError
 
 SAMPLE = Path(__file__).resolve().parent.parent
+COMMANDS = ("build", "check", "diff", "watch", "clean", "new")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,12 +34,33 @@ def parser() -> argparse.ArgumentParser:
                                                "as a PDF brief and an EPUB 3.")
     p.add_argument("--version", action="version", version=f"briefpress {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    def project_arg(cmd):
+        cmd.add_argument("project", nargs="?", default=None,
+                         help="project folder (default: the current folder if it is a project, else the sample)")
+
     b = sub.add_parser("build", help="build the PDF and the EPUB (the default command)")
-    b.add_argument("project", nargs="?", default=None,
-                   help="project folder (default: the current folder if it is a project, else the sample)")
+    project_arg(b)
     b.add_argument("--to", default="pdf,epub", help="formats to build, comma-separated: pdf, epub")
     b.add_argument("--out", default=None, help="output folder (default: PROJECT/build)")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("--no-cache", action="store_true", help="ignore and do not write the build cache")
+    c = sub.add_parser("check", help="report every problem a build would refuse or warn about; write nothing")
+    project_arg(c)
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    d = sub.add_parser("diff", help="what changed since the previous edition's manifest")
+    project_arg(d)
+    d.add_argument("--out", default=None, help="output folder holding the manifests (default: PROJECT/build)")
+    w = sub.add_parser("watch", help="rebuild on every save")
+    project_arg(w)
+    w.add_argument("--to", default="pdf,epub")
+    w.add_argument("--out", default=None)
+    cl = sub.add_parser("clean", help="remove the build cache (outputs stay)")
+    project_arg(cl)
+    cl.add_argument("--out", default=None)
+    n = sub.add_parser("new", help="scaffold a new brief that builds at once")
+    n.add_argument("folder", help="the new project folder (must not exist or be empty)")
+    n.add_argument("--title", default="Untitled brief")
     return p
 
 
@@ -48,26 +73,14 @@ def default_project() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("build", "-h", "--help", "--version"):
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
         argv = ["build", *argv]
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    formats = [f.strip() for f in args.to.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in ("pdf", "epub")]
-    if unknown or not formats:
-        print(f"briefpress: error: unknown format '{','.join(unknown) or args.to}' (use pdf, epub)", file=sys.stderr)
-        return 2
     try:
-        from .errors import Report
-        from .pipeline import build
-        from .project import Project
-
-        project = Project.find(Path(args.project) if args.project else default_project())
-        report = Report(root=project.root)
-        result = build(project, formats=formats, out=Path(args.out) if args.out else None,
-                       report=report, strict=args.strict)
+        return COMMAND_FUNCTIONS[args.command](args)
     except BriefError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -79,12 +92,140 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("briefpress: internal error; please report it with the traceback above", file=sys.stderr)
         return 70
+
+
+def _project(args):
+    from .project import Project
+
+    return Project.find(Path(args.project) if args.project else default_project())
+
+
+def _formats(text: str) -> list[str]:
+    formats = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in ("pdf", "epub")]
+    if unknown or not formats:
+        raise _Usage(f"unknown format '{','.join(unknown) or text}' (use pdf, epub)")
+    return formats
+
+
+class _Usage(Exception):
+    pass
+
+
+def cmd_build(args) -> int:
+    from .errors import Report
+    from .output import BuildLocked
+    from .pipeline import build
+    from .progress import Progress
+
+    try:
+        formats = _formats(args.to)
+    except _Usage as exc:
+        print(f"briefpress: error: {exc}", file=sys.stderr)
+        return 2
+    project = _project(args)
+    report = Report(root=project.root)
+    with Progress() as progress:
+        try:
+            result = build(project, formats=formats, out=Path(args.out) if args.out else None, report=report,
+                           strict=args.strict, use_cache=not args.no_cache, progress=progress.stage)
+        except BuildLocked as exc:
+            print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
+                  file=sys.stderr)
+            return 1
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    summary(result)
+    return 0
+
+
+def summary(result) -> None:
+    if result.up_to_date:
+        print(f"up to date: nothing changed since the last build ({result.seconds['check']:.2f} s)")
     for path in result.outputs:
         size = path.stat().st_size
-        print(f"wrote {_shown(path)} ({size / 1024:.0f} KiB)")
+        extra = f", {result.pages} pages" if path.suffix == ".pdf" and result.pages else ""
+        print(f"{'kept' if result.up_to_date else 'wrote'} {_shown(path)} ({size / 1024:.0f} KiB{extra})")
+    if not result.up_to_date:
+        times = ", ".join(f"{stage} {sec:.2f} s" for stage, sec in result.seconds.items())
+        print(f"{len(result.warnings)} warning(s); {times}")
+        if result.changes is not None and not result.changes.empty:
+            print(f"changes since the edition of {result.changes.since}:")
+            for line in result.changes.lines():
+                print(f"  {line}")
+
+
+def cmd_check(args) -> int:
+    from .errors import Report
+    from .pipeline import read
+
+    project = _project(args)
+    report = Report(root=project.root)
+    read(project, report)
+    report.raise_if_errors(strict=args.strict)
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
+    print(f"{project.root.name}: no errors, {len(report.warnings)} warning(s)")
     return 0
+
+
+def cmd_diff(args) -> int:
+    from . import editions
+    from .errors import Report
+    from .pipeline import read
+
+    project = _project(args)
+    publication = read(project, Report(root=project.root))
+    meta = publication.metadata
+    out = Path(args.out).resolve() if args.out else project.root / "build"
+    before = editions.previous_manifest(out, meta.slug, meta.edition.date)
+    current = editions.manifest(publication)
+    if before is None:
+        same = out / (editions.stem(meta.slug, meta.edition.date) + editions.MANIFEST_SUFFIX)
+        if not same.is_file():
+            print(f"no earlier edition of '{meta.slug}' in {_shown(out)}")
+            return 0
+        import json
+
+        before = json.loads(same.read_text(encoding="utf-8"))
+    changes = editions.diff(before, current)
+    print(f"since the edition of {changes.since}:")
+    for line in changes.lines() or ["no changes"]:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_clean(args) -> int:
+    import shutil
+
+    project = _project(args)
+    out = Path(args.out).resolve() if args.out else project.root / "build"
+    cache = out / ".cache"
+    if cache.is_dir():
+        shutil.rmtree(cache)
+        print(f"removed {_shown(cache)}")
+    else:
+        print("nothing to clean")
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from .watch import watch
+
+    project = _project(args)
+    return watch(project, _formats(args.to), Path(args.out) if args.out else None)
+
+
+def cmd_new(args) -> int:
+    from .scaffold import scaffold
+
+    folder = scaffold(Path(args.folder), args.title)
+    print(f"created {_shown(folder)}: build it with 'briefpress build {_shown(folder)}'")
+    return 0
+
+
+COMMAND_FUNCTIONS = {"build": cmd_build, "check": cmd_check, "diff": cmd_diff, "watch": cmd_watch,
+                     "clean": cmd_clean, "new": cmd_new}
 
 
 def _shown(path: Path) -> str:

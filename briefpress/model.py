@@ -17,9 +17,20 @@ class Author:
 
 
 @dataclass
-class Edition:
+class Revision:
     date: dt.date
-    label: str = ""
+    summary: str
+
+
+@dataclass
+class Edition:
+    """The edition being published: its date is the "Updated on" date."""
+
+    date: dt.date
+    label: str = ""  # "Second edition", "2.1", …
+    first_published: dt.date | None = None
+    revisions: list[Revision] = field(default_factory=list)
+    whats_new: bool = False  # add a "What's new in this edition" note from the manifest diff
 
 
 @dataclass
@@ -146,3 +157,4 @@ class Publication:
     bibliography_path: Path | None
     cited: list[Reference] = field(default_factory=list)  # reference list, in style order
     refs_heading: str = "References"
+    changes: object = None  # editions.Changes shown as "What's new", when the edition asks for it

@@ -23,3 +23,32 @@ def atomic_path(target: Path):
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+class BuildLocked(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def build_lock(out: Path):
+    """One build at a time per output folder; a second one is refused with a clear message."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ".lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(str(out)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file through a temporary file, then move them all into place."""
+    for path, data in files.items():
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)

@@ -20,7 +20,8 @@ def html_document(publication: Publication, env) -> str:
     return render(env, "pdf/brief.html.j2", **ctx)
 
 
-def render_pdf(publication: Publication, env, resources: Resources) -> bytes:
+def render_pdf(publication: Publication, env, resources: Resources) -> tuple[bytes, int]:
+    """The PDF's bytes and its page count."""
     import logging
 
     import weasyprint
@@ -44,12 +45,14 @@ def render_pdf(publication: Publication, env, resources: Resources) -> bytes:
             string=data, name=publication.bibliography_path.name, description="Bibliography (BibTeX)",
             created=stamp, modified=stamp, relationship="Source", url_fetcher=fetcher,
         ))
-    pdf = document.write_pdf(
-        pdf_variant=meta.pdf_variant,
-        pdf_tags=True,  # tagged under every variant: screen readers need the structure
-        pdf_identifier=meta.identifier.encode("utf-8"),
-        attachments=attachments,
-    )
+    options = {
+        "pdf_variant": meta.pdf_variant,
+        "pdf_tags": True,  # tagged under every variant: screen readers need the structure
+        "pdf_identifier": meta.identifier.encode("utf-8"),
+        "attachments": attachments,
+    }
+    laid_out = document.render(**options)
+    pdf = laid_out.write_pdf(**options)
     if fetcher.refused:
         raise BriefError("; ".join(sorted(set(fetcher.refused))))
-    return pdf
+    return pdf, len(laid_out.pages)

@@ -22,9 +22,12 @@ class BuildResult:
     outputs: list[Path]
     warnings: list
     seconds: dict[str, float] = field(default_factory=dict)
+    pages: int | None = None
+    up_to_date: bool = False
+    changes: object = None  # editions.Changes since the previous edition, if there is one
 
 
-def read(project: Project, report: Report) -> Publication:
+def read(project: Project, report: Report, cache=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms."""
     from . import citations, crossrefs
     from .bibliography import read_bibliography
@@ -40,46 +43,140 @@ def read(project: Project, report: Report) -> Publication:
     publication = Publication(root=project.root, metadata=metadata, chapters=chapters,
                               references=references,
                               bibliography_path=project.bibliography if project.bibliography.is_file() else None)
-    formatter = CiteprocFormatter(metadata.citation_style, locale=metadata.language)
-    citations.resolve(publication, formatter, report)
+    def formatter():
+        return CiteprocFormatter(metadata.citation_style, locale=metadata.language)
+
+    citations.resolve(publication, formatter, report, cache)
     crossrefs.number(publication, report)
+    _check(project, publication, report, cache)
     report.raise_if_errors()
     return publication
 
 
-def build(project: Project, formats=FORMATS, out: Path | None = None, report: Report | None = None,
-          strict: bool = False) -> BuildResult:
-    from .render import environment
+def _check(project: Project, publication: Publication, report: Report, cache) -> None:
+    from . import checks
     from .resources import Resources
 
-    report = report or Report(root=project.root)
-    out = (out or project.root / "build").resolve()
-    seconds = {}
-    start = time.perf_counter()
-    publication = read(project, report)
-    report.raise_if_errors(strict=strict)
-    seconds["read"] = time.perf_counter() - start
-    env = environment(project.templates)
+    checks.check_links(publication, report)
+    checks.check_footnotes(publication, report)
+    checks.check_figures(publication, Resources(project.root), report)
+    checks.check_characters(publication, report, cache)
+
+
+def fingerprint(project: Project, formats, strict: bool) -> str:
+    """Everything a build's outputs depend on: the sources, the templates, the engine."""
+    from .cache import digest
     from .render import house_templates
 
-    resources = Resources(project.root, extra_roots=(house_templates(),))
+    files = []
+    roots = [project.manuscript, project.figures, project.templates, project.root / "data",
+             house_templates(), Path(__file__).resolve().parent]
+    for root in roots:
+        if root.is_dir():
+            files += sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    if project.bibliography.is_file():
+        files.append(project.bibliography)
+    return digest(sorted(formats), strict, *[(str(p), p.read_bytes()) for p in files])
+
+
+def build(project: Project, formats=FORMATS, out: Path | None = None, report: Report | None = None,
+          strict: bool = False, use_cache: bool = True, progress=None) -> BuildResult:
+    """Read, transform and write; a build whose inputs have not changed writes nothing."""
+    from .output import build_lock
+
+    out = (out or project.root / "build").resolve()
+    report = report or Report(root=project.root)
+    with build_lock(out):
+        return _build(project, list(formats), out, report, strict, use_cache, progress or (lambda *a: None))
+
+
+def _build(project, formats, out, report, strict, use_cache, progress) -> BuildResult:
+    import json
+
+    from . import editions
+    from .cache import Cache
+    from .errors import Diagnostic
+    from .output import write_all
+
+    start = time.perf_counter()
+    state_path = out / ".cache" / "state.json"
+    key = fingerprint(project, formats, strict)
+    state = {}
+    if use_cache and state_path.is_file():
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+        except ValueError:
+            state = {}
+    previous = state.get(",".join(sorted(formats)))
+    if previous and previous["fingerprint"] == key and _intact(out, previous["outputs"]):
+        return BuildResult(
+            outputs=[out / name for name in previous["outputs"]],
+            warnings=[Diagnostic(**w) for w in previous["warnings"]],
+            seconds={"check": time.perf_counter() - start}, pages=previous.get("pages"), up_to_date=True,
+        )
+
+    seconds = {}
+    cache = Cache(out / ".cache" if use_cache else None)
+    progress("read")
+    publication = read(project, report, cache)
+    report.raise_if_errors(strict=strict)
+    meta = publication.metadata
+    current = editions.manifest(publication)
+    before = editions.previous_manifest(out, meta.slug, meta.edition.date)
+    changes = editions.diff(before, current) if before else None
+    publication.changes = changes if meta.edition.whats_new else None
+    seconds["read"] = time.perf_counter() - start
+
+    from .render import environment, house_templates
+    from .resources import Resources
+
+    env = environment(project.templates)
+    resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"))
     # Every format is rendered before any file is written: a failure in one leaves all
     # earlier outputs as they were.
-    rendered: dict[Path, bytes] = {}
-    slug = publication.metadata.slug
-    if "pdf" in formats:
-        from .pdf import render_pdf
+    files: dict[Path, bytes] = {}
+    pages = None
+    for fmt in ("epub", "pdf"):
+        if fmt not in formats:
+            continue
+        progress(fmt)
+        begin = time.perf_counter()
+        if fmt == "pdf":
+            from .pdf import render_pdf
 
-        start = time.perf_counter()
-        rendered[out / f"{slug}.pdf"] = render_pdf(publication, env, resources)
-        seconds["pdf"] = time.perf_counter() - start
-    if "epub" in formats:
-        from .epub import render_epub
+            data, pages = render_pdf(publication, env, resources)
+        else:
+            from .epub import render_epub
 
-        start = time.perf_counter()
-        rendered[out / f"{slug}.epub"] = render_epub(publication, env, resources)
-        seconds["epub"] = time.perf_counter() - start
-    for path, data in rendered.items():
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(data)
-    return BuildResult(outputs=list(rendered), warnings=report.warnings, seconds=seconds)
+            data = render_epub(publication, env, resources)
+        dated, latest = editions.output_paths(out, meta.slug, meta.edition.date, fmt)
+        files[dated] = files[latest] = data
+        seconds[fmt] = time.perf_counter() - begin
+    files[out / (editions.stem(meta.slug, meta.edition.date) + editions.MANIFEST_SUFFIX)] = \
+        editions.write_manifest(current)
+    progress("write")
+    write_all(files)
+    import hashlib
+
+    record = {
+        "fingerprint": key,
+        "outputs": {p.name: hashlib.sha256(d).hexdigest() for p, d in files.items()},
+        "warnings": [w.__dict__ for w in report.warnings],
+        "pages": pages,
+    }
+    if use_cache:
+        state[",".join(sorted(formats))] = record
+        write_all({state_path: json.dumps(state, indent=1, sort_keys=True).encode()})
+    return BuildResult(outputs=list(files), warnings=report.warnings, seconds=seconds, pages=pages,
+                       changes=changes)
+
+
+def _intact(out: Path, outputs: dict[str, str]) -> bool:
+    """The recorded outputs are still there, unchanged (sizes first, then hashes)."""
+    import hashlib
+
+    for name, sha in outputs.items():
+        path = out / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+            return False
+    return True

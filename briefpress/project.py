@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .errors import BriefError, Report
-from .model import Author, Edition, Metadata
+from .model import Author, Edition, Metadata, Revision
 
 METADATA_FILE = "publication.yaml"
 
@@ -185,7 +185,14 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         slug=data["slug"],
         identifier=data["identifier"].strip(),
         language=data["language"],
-        edition=Edition(date=_as_date(edition["date"]), label=str(edition.get("label") or "")),
+        edition=Edition(
+            date=_as_date(edition["date"]),
+            label=str(edition.get("label") or edition.get("number") or ""),
+            first_published=_as_date(edition["first_published"]) if edition.get("first_published") else None,
+            revisions=sorted((Revision(_as_date(r["date"]), r["summary"].strip())
+                              for r in edition.get("revisions") or []), key=lambda r: r.date),
+            whats_new=bool(edition.get("whats_new", False)),
+        ),
         authors=[Author(name=a["name"].strip(), bio=(a.get("bio") or "").strip()) for a in data["authors"]],
         lead=(data.get("lead") or "").strip(),
         publisher=(data.get("publisher") or "").strip(),
@@ -213,17 +220,41 @@ def _as_date(value) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+EDITION_KEYS = ("date", "label", "number", "first_published", "revisions", "whats_new")
+
+
 def _check_edition(value, lines, bad) -> None:
     if not isinstance(value, dict):
         bad("edition", "expected a mapping with 'date:' (YYYY-MM-DD)")
         return
+    for key in value:
+        if key not in EDITION_KEYS:
+            bad(f"edition.{key}", f"unknown key (expected {', '.join(EDITION_KEYS)})")
     if "date" not in value:
         bad("edition", "missing 'date:' (YYYY-MM-DD)")
+    for key in ("date", "first_published"):
+        if key in value and not _is_date(value[key]):
+            bad(f"edition.{key}", f"'{value[key]}' is not a date of the form YYYY-MM-DD")
+    if "whats_new" in value and not isinstance(value["whats_new"], bool):
+        bad("edition.whats_new", "expected true or false")
+    revisions = value.get("revisions", [])
+    if not isinstance(revisions, list):
+        bad("edition.revisions", "expected a list of {date:, summary:}")
         return
+    for i, rev in enumerate(revisions):
+        if not isinstance(rev, dict) or not _is_date(rev.get("date")) or not isinstance(rev.get("summary"), str):
+            bad(f"edition.revisions.{i}", "each revision needs 'date:' (YYYY-MM-DD) and 'summary:'")
+    if _is_date(value.get("date")) and _is_date(value.get("first_published")):
+        if _as_date(value["first_published"]) > _as_date(value["date"]):
+            bad("edition.first_published", "first publication is later than the edition date")
+
+
+def _is_date(value) -> bool:
     try:
-        _as_date(value["date"])
+        _as_date(value)
+        return True
     except (TypeError, ValueError):
-        bad("edition.date", f"'{value['date']}' is not a date of the form YYYY-MM-DD")
+        return False
 
 
 def _check_authors(value, lines, bad) -> None:

@@ -16,8 +16,10 @@ def sha256(path) -> str:
 
 
 def listing(folder) -> dict[str, str]:
-    """Every file under ``folder`` (hidden ones included) with its hash."""
-    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file below ``folder`` with its hash, except the build cache and the lock file
+    (temporary output files are hidden too, and they do count)."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".cache" not in p.relative_to(folder).parts and p.name != ".lock"}
 
 
 def test_successful_build_exits_0_and_says_what_it_wrote(make_project, tmp_path):
@@ -25,7 +27,11 @@ def test_successful_build_exits_0_and_says_what_it_wrote(make_project, tmp_path)
     out = tmp_path / "out"
     code, stdout, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["minimal.epub", "minimal.pdf"]
+    # the edition's files, named by slug and edition date, their stable aliases, the manifest
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "minimal-2020-03-04.epub", "minimal-2020-03-04.manifest.json", "minimal-2020-03-04.pdf",
+        "minimal.epub", "minimal.pdf"]
+    assert (out / "minimal.pdf").read_bytes() == (out / "minimal-2020-03-04.pdf").read_bytes()
     assert "minimal.pdf" in stdout and "minimal.epub" in stdout
     assert (out / "minimal.pdf").read_bytes().startswith(b"%PDF-")
     assert zipfile.is_zipfile(out / "minimal.epub")
@@ -60,7 +66,8 @@ def test_to_epub_builds_only_the_epub(make_project, tmp_path):
     out = tmp_path / "out"
     code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(out)])
     assert code == 0, err
-    assert [p.name for p in out.iterdir()] == ["minimal.epub"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "minimal-2020-03-04.epub", "minimal-2020-03-04.manifest.json", "minimal.epub"]
 
 
 def test_out_puts_the_outputs_there_and_nowhere_else(make_project, tmp_path):
@@ -106,7 +113,7 @@ def test_failing_build_leaves_the_earlier_outputs_byte_identical(make_project, t
     code, _out, err = run_main(["build", str(project), "--to", "pdf,epub", "--out", str(out)])
     assert code == 0, err
     before = listing(out)
-    assert sorted(before) == ["minimal.epub", "minimal.pdf"]
+    assert {"minimal.epub", "minimal.pdf"} <= set(before)
 
     chapter = project / "manuscript" / "01-first.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nNow broken [@smith2091].\n", encoding="utf-8")

@@ -1,0 +1,113 @@
+"""Checks on the whole publication, run after the transforms by every build and by
+``publish.py check``: internal links, footnotes, figure files, and characters that no
+house font covers.  Each problem names the chapter file and line."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+from .errors import BriefError, Report
+from .model import Publication
+
+HOUSE_FAMILIES = ["Noto Serif", "Noto Sans", "Noto Serif CJK SC", "Noto Sans CJK SC"]
+
+
+def _line(source: str, needle: str) -> int | None:
+    at = source.find(needle)
+    return source.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def check_links(publication: Publication, report: Report) -> None:
+    ids = {"refs"}
+    for chapter in publication.chapters:
+        ids.add(chapter.id)
+        ids.update(re.findall(r'\sid="([^"]+)"', chapter.html))
+        for note in chapter.notes:
+            ids.add(note.id)
+    ids.update(f"ref-{k}" for k in publication.references)
+    for chapter in publication.chapters:
+        for target in re.findall(r'href="#([^"]+)"', chapter.html):
+            if target not in ids and not target.startswith("ref-"):
+                report.error(f"link to '#{target}', which is nowhere in the publication", chapter.path,
+                             _line(chapter.source, "#" + target))
+
+
+def check_footnotes(publication: Publication, report: Report) -> None:
+    for chapter in publication.chapters:
+        for key in re.findall(r"\[\^([^\]\s]+)\]", re.sub(r"<[^>]+>", "", chapter.html)):
+            report.error(f"footnote '[^{key}]' is called but never defined", chapter.path,
+                         _line(chapter.source, f"[^{key}]"))
+
+
+def check_figures(publication: Publication, resources, report: Report) -> None:
+    for chapter in publication.chapters:
+        for fig in chapter.figures:
+            try:
+                resources.path_for(fig.src)
+            except BriefError as exc:
+                report.error(exc.diagnostics[0].message, chapter.path, fig.line or _line(chapter.source, fig.src))
+
+
+def _font_files() -> list[tuple[str, int]]:
+    files = []
+    for family in HOUSE_FAMILIES:
+        try:
+            out = subprocess.run(["fc-match", "-f", "%{family}\n%{file}\n%{index}", family],
+                                 capture_output=True, text=True, check=True, timeout=10).stdout.split("\n")
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if len(out) >= 3 and family in out[0].split(","):
+            files.append((out[1], int(out[2] or 0)))
+    return files
+
+
+def covered_characters(chars: set[str], cache=None) -> set[str]:
+    """The subset of ``chars`` that some house font has a glyph for."""
+    from .cache import digest
+
+    files = _font_files()
+    key = digest("coverage", sorted(chars), [(f, i, Path(f).stat().st_mtime_ns) for f, i in files])
+    if cache is not None and (hit := cache.get("fonts", key)) is not None:
+        return hit
+    from fontTools.ttLib import TTFont
+
+    covered: set[str] = set()
+    for path, index in files:
+        font = TTFont(path, fontNumber=index, lazy=True)
+        cmap = font.getBestCmap() or {}
+        covered |= {c for c in chars if ord(c) in cmap}
+        font.close()
+    if cache is not None:
+        cache.put("fonts", key, covered)
+    return covered
+
+
+def check_characters(publication: Publication, report: Report, cache=None) -> None:
+    """Warn about characters that no house font covers: they would print as boxes."""
+    texts = {ch.path: ch.source for ch in publication.chapters}
+    used: dict[str, tuple] = {}
+    for path, source in texts.items():
+        for char in set(source):
+            if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+                continue
+            used.setdefault(char, (path, _line(source, char)))
+    meta = publication.metadata
+    for text in (meta.title, meta.subtitle, meta.lead, *(a.bio for a in meta.authors)):
+        for char in set(text or ""):
+            if not char.isspace():
+                used.setdefault(char, (meta.source, None))
+    if not used:
+        return
+    covered = covered_characters(set(used), cache)
+    if not _font_files():
+        report.warning("the house fonts (Noto Serif, Noto Sans, Noto Serif/Sans CJK SC) are not installed; "
+                       "the system's fonts will be used", hint="apt-get install fonts-noto-core fonts-noto-cjk")
+        return
+    for char in sorted(set(used) - covered):
+        path, line = used[char]
+        name = unicodedata.name(char, "unnamed character")
+        report.warning(f"no house font covers {html.escape(char)!r} (U+{ord(char):04X} {name})", path, line)
