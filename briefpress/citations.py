@@ -203,7 +203,8 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
     for key, ref in refs.items():
         if key not in cited_keys and key not in extra:
             report.warning(f"entry '{key}' is neither cited nor listed in nocite", ref.path, ref.line)
-    report.raise_if_errors()
+    if report.errors:
+        return  # the later passes still run, so that one run reports every problem
     if not citations and not extra:
         return
     entries = [refs[k] for k in cited_keys + extra]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -146,8 +147,14 @@ def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:
 
 
 def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
-    """Re-pack ebooklib's zip: mimetype first and stored, fixed timestamps and order."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    """Re-pack ebooklib's zip: mimetype first and stored, fixed timestamps and order.
+
+    Entries are dated with the edition, or with ``SOURCE_DATE_EPOCH`` when it is set (the
+    reproducible-builds convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second // 2 * 2)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         names = src.namelist()

@@ -94,6 +94,8 @@ def context(publication: Publication) -> dict:
         "reference_anchors": [reference_anchor(r.key) for r in publication.cited],
         "refs_heading": publication.refs_heading,
         "how_to_cite": Markup(how_to_cite(publication)),
+        "changes": publication.changes,
+        "reference_titles": {k: r.csl.get("title", k) for k, r in publication.references.items()},
         "Markup": Markup,
     }
 
