@@ -39,8 +39,7 @@ def manifest(publication: Publication) -> dict:
     figures = []
     for chapter in publication.chapters:
         for fig in chapter.figures:
-            path = publication.root / fig.src
-            data = path.read_bytes() if path.is_file() else b""
+            data = _figure_bytes(publication.root / fig.src)
             figures.append({"label": fig.label, "src": fig.src, "sha256": hashlib.sha256(data).hexdigest()})
     return {
         "engine": __version__,
@@ -58,6 +57,18 @@ def manifest(publication: Publication) -> dict:
         ],
         "figures": figures,
     }
+
+
+def _figure_bytes(path: Path) -> bytes:
+    """A figure's content; for a chart, its spec and its data file, so a data-only change counts."""
+    if not path.is_file():
+        return b""
+    data = path.read_bytes()
+    if path.name.endswith((".chart.yaml", ".chart.yml")):
+        m = re.search(r"^data:\s*(\S+)\s*$", data.decode("utf-8", "replace"), re.MULTILINE)
+        if m and (path.parent / m.group(1)).is_file():
+            data += (path.parent / m.group(1)).read_bytes()
+    return data
 
 
 def previous_manifest(out: Path, slug: str, date: dt.date) -> dict | None:

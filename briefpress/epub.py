@@ -7,6 +7,7 @@ is then re-zipped with fixed timestamps, so the same sources give the same bytes
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from . import images as figure_images
 from . import notes
 from .errors import BriefError
 from .model import Publication
@@ -44,6 +46,9 @@ def documents(publication: Publication, env) -> list[Document]:
         Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", **ctx), "cover"),
         Document("title.xhtml", meta.title, render(env, "epub/titlepage.xhtml.j2", **ctx), "titlepage"),
     ]
+    for found in ctx["figure_lists"]:  # list of figures, list of tables: front matter, in the nav
+        docs.append(Document(f"{found['name']}.xhtml", found["title"],
+                             render(env, "epub/lists.xhtml.j2", list=found, **ctx), found["epub_type"]))
     for index, chapter in enumerate(publication.chapters, start=1):
         body, chapter_notes = notes.for_epub(chapter)
         docs.append(Document(
@@ -134,13 +139,20 @@ def render_epub(publication: Publication, env, resources: Resources) -> bytes:
 def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:
     from ebooklib import epub
 
-    if src.startswith("data:"):
+    if src.startswith("data:") and not re.match(r"data:image/(svg\+xml|png|jpeg);base64,", src):
         return src
     if src not in images:
-        data, mime = resources.read(src)
-        name = f"images/{Path(src).name}"
+        if src.startswith("data:"):  # a chart drawn without a cache folder
+            mime = src[5:src.index(";")]
+            data = base64.b64decode(src.split(",", 1)[1])
+            src_name = f"figure-{len(images) + 1}.{mime.split('/')[1].split('+')[0]}"
+        else:
+            data, mime = resources.read(src)
+            src_name = Path(src).name
+        data = figure_images.for_epub(data, mime)  # e-readers need no more than ~1600 px
+        name = f"images/{src_name}"
         if name in images.values():
-            name = f"images/{len(images)}-{Path(src).name}"
+            name = f"images/{len(images)}-{src_name}"
         book.add_item(epub.EpubItem(uid=f"img-{len(images)}", file_name=name, media_type=mime, content=data))
         images[src] = name
     return "../" + images[src]
@@ -153,7 +165,7 @@ def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
     reproducible-builds convention)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second // 2 * 2)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:

@@ -75,10 +75,15 @@ class Report:
         return str(path)
 
     def error(self, message: str, path=None, line=None, column=None, hint=None) -> None:
-        self.diagnostics.append(Diagnostic("error", message, self.where(path), line, column, hint))
+        self._add(Diagnostic("error", message, self.where(path), line, column, hint))
 
     def warning(self, message: str, path=None, line=None, column=None, hint=None) -> None:
-        self.diagnostics.append(Diagnostic("warning", message, self.where(path), line, column, hint))
+        self._add(Diagnostic("warning", message, self.where(path), line, column, hint))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        # Two passes may find the same problem (a missing figure file): it is shown once.
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -14,60 +14,17 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.attr_list import get_attrs_and_remainder
 from markdown.treeprocessors import Treeprocessor
 
+from . import charts
 from .anchors import anchor
 from .citations import CitationExtension, is_label, key_lines
 from .errors import Report
-from .model import Chapter, Citation, Figure, Heading, Note
+from .figures import CaptionTreeprocessor, FigureTreeprocessor
+from .model import Chapter, Citation, Figure, Heading, Note, Table
+from .tables import CaptionPreprocessor, TableTreeprocessor
 
 HAN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
-
-
-class FigureTreeprocessor(Treeprocessor):
-    """A paragraph holding only an image with ``{#fig:… alt="…" source="…"}`` becomes a figure.
-
-    Runs before attr_list (8), which would otherwise overwrite the caption (the image's
-    bracket text) with the ``alt`` attribute.
-    """
-
-    def __init__(self, md, state):
-        super().__init__(md)
-        self.state = state
-
-    def run(self, root):
-        for parent in root.iter():
-            for index, p in enumerate(list(parent)):
-                if p.tag != "p" or len(p) != 1 or (p.text or "").strip() or p[0].tag != "img":
-                    continue
-                img = p[0]
-                attrs, rest = ({}, img.tail or "")
-                m = re.match(r"\s*\{:?([^}]*)\}", rest)
-                if m:
-                    pairs, _ = get_attrs_and_remainder(m.group(1))
-                    attrs = dict(pairs)
-                    rest = rest[m.end():]
-                if rest.strip():
-                    continue  # an image inside running text stays an inline image
-                label = attrs.pop("#", None) or attrs.pop("id", "")
-                caption = img.get("alt", "")
-                figure = etree.Element("figure", {"class": "figure"})
-                if label:
-                    figure.set("id", label)
-                image = etree.SubElement(figure, "img", {"src": img.get("src", ""), "alt": attrs.get("alt", caption)})
-                if "width" in attrs:
-                    image.set("style", f"width: {attrs['width']}")
-                figcaption = etree.SubElement(figure, "figcaption")
-                number = etree.SubElement(figcaption, "span", {"class": "figure-label"})
-                number.set("data-figure", label or f"unlabelled-{len(self.state)}")
-                number.tail = " " + caption
-                if attrs.get("source"):
-                    source = etree.SubElement(figcaption, "span", {"class": "figure-source"})
-                    source.text = f"{self.md.source_word}: {attrs['source']}"
-                self.state.append((label, img.get("src", ""), caption, attrs))
-                parent.remove(p)
-                parent.insert(index, figure)
 
 
 class NoteTreeprocessor(Treeprocessor):
@@ -154,6 +111,34 @@ class IdTreeprocessor(Treeprocessor):
                 el.set("id", anchor(el.get("id")))
 
 
+class ChapterContext:
+    """What the extensions may know of the chapter being converted: its source (to give
+    lines to diagnostics), the report, and the resources (CSV tables are read at once)."""
+
+    def __init__(self, path: Path | None = None, source: str = "", report: Report | None = None,
+                 resources=None):
+        self.path, self.source, self.resources = path, source, resources
+        self.report = report if report is not None else Report()
+        self._seen: dict[str, int] = {}
+
+    def line(self, needle: str) -> int | None:
+        """The line of ``needle``; asked again for the same text, the next occurrence."""
+        at, n = -1, self._seen.get(needle, 0)
+        for _ in range(n + 1):
+            found = self.source.find(needle, at + 1)
+            if found < 0:
+                break
+            at = found
+        self._seen[needle] = n + 1
+        return self.source.count("\n", 0, at) + 1 if at >= 0 else None
+
+    def warn(self, message: str, needle: str) -> None:
+        self.report.warning(message, self.path, _line_of_text(self.source, needle))
+
+    def error(self, message: str, needle: str) -> None:
+        self.report.error(message, self.path, _line_of_text(self.source, needle))
+
+
 class BriefExtension(Extension):
     def __init__(self, lang, **kwargs):
         self.lang = lang
@@ -161,18 +146,31 @@ class BriefExtension(Extension):
 
     def extendMarkdown(self, md):
         self.figures: list = []
-        md.figures = self.figures
-        md.treeprocessors.register(FigureTreeprocessor(md, self.figures), "brief_figure", 9)
+        self.tables: list = []
+        self.captions: dict = {}
+        md.figures, md.tables, md.captions = self.figures, self.tables, self.captions
+        md.chapter = ChapterContext()
+        # After fenced_code (25) has set code blocks aside, so no caption is found in code.
+        md.preprocessors.register(CaptionPreprocessor(md), "brief_table_captions", 15)
+        # Before 'inline' (20): captions are still Markdown; see the processors' docstrings.
+        md.treeprocessors.register(TableTreeprocessor(md, self.tables), "brief_tables", 31)
+        md.treeprocessors.register(FigureTreeprocessor(md, self.figures), "brief_figure", 30)
         md.treeprocessors.register(NoteTreeprocessor(md), "brief_notes", 14)
         md.treeprocessors.register(LanguageTreeprocessor(md, self.lang), "brief_lang", 7)
         md.treeprocessors.register(IdTreeprocessor(md), "brief_ids", 6)
+        # Last, after 'unescape' (0): the captions as they will be printed.
+        md.treeprocessors.register(CaptionTreeprocessor(md, self.captions), "brief_captions", -1)
         md.registerExtension(self)
 
     def reset(self):
         self.figures.clear()
+        self.tables.clear()
+        self.captions.clear()
 
 
-def markdown_converter(cjk_language: str, source_word: str = "Source") -> markdown.Markdown:
+def markdown_converter(cjk_language: str, source_word: str = "Source", words: dict | None = None) -> markdown.Markdown:
+    from .crossrefs import WORDS
+
     md = markdown.Markdown(
         extensions=["attr_list", "footnotes", "tables", "fenced_code", "sane_lists", "toc",
                     CitationExtension(), BriefExtension(cjk_language)],
@@ -180,13 +178,14 @@ def markdown_converter(cjk_language: str, source_word: str = "Source") -> markdo
         output_format="xhtml",
     )
     md.source_word = source_word
+    md.words = words or WORDS["en"]
     return md
 
 
 NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.DOTALL)
 
 
-def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) -> Chapter | None:
+def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int, resources=None) -> Chapter | None:
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -195,6 +194,7 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
         return None
     source = source.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     md.reset()
+    md.chapter = ChapterContext(path, source, report, resources)
     body = md.convert(source)
     lines = key_lines(source)
     used: dict[str, int] = {}
@@ -240,19 +240,31 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int) 
     for note in notes:
         body = body.replace(f'<span class="noteref-pending" data-note="{note.key}"></span>',
                             f'<span class="noteref-pending" data-note="{note.id}"></span>')
-    figures = [
-        Figure(label=label, src=src, caption_html=html.escape(caption), alt=attrs.get("alt", caption),
-               source_html=html.escape(attrs.get("source", "")), path=path,
-               line=_line_of_text(source, "{#" + label) if label else None, chapter_id=chapter_id)
-        for label, src, caption, attrs in md.figures
-    ]
-    for fig in figures:
-        if not fig.alt.strip():
-            report.warning(f"figure '{fig.label or fig.src}' has no alt text", path, fig.line)
+    figures = []
+    for found in md.figures:
+        attrs = found["attrs"]
+        caption_html = md.captions.get(f"fig-{found['slot']}", "")
+        fig = Figure(label=found["label"], src=found["src"], caption_html=caption_html,
+                     alt=attrs.get("alt", "").strip(), source_html=html.escape(attrs.get("source", "")),
+                     path=path, line=found["line"], chapter_id=chapter_id, slot=found["slot"],
+                     credit=attrs.get("credit", ""), licence=attrs.get("licence") or attrs.get("license", ""),
+                     style=found["style"])
+        if not fig.alt and not charts.is_chart(fig.src):
+            report.warning(f"figure '{fig.label or fig.src}' has no alt text; its caption stands in", path,
+                           fig.line, hint='describe what the image shows in alt="…"')
+            fig.alt = " ".join(html.unescape(re.sub(r"<[^>]+>", "", caption_html)).split())
+        figures.append(fig)
+    tables = [Table(label=found["label"], caption_html=md.captions.get(f"tbl-{found['slot']}", ""),
+                    source_html=html.escape(found["attrs"].get("source", "")), path=path, line=found["line"],
+                    csv=found["attrs"].get("src") or found["attrs"].get("file", ""), chapter_id=chapter_id,
+                    slot=found["slot"])
+              for found in md.tables]
+    crossrefs = [(slot, items, line_of(items[0].key))
+                 for slot in sorted(range(1, len(md.citations) + 1), key=position)
+                 for items, _narrative in [md.citations[slot - 1]] if all(is_label(i.key) for i in items)]
     return Chapter(path=path, id=chapter_id, title=title, title_html=title_html, html=body,
-                   headings=headings, citations=citations, figures=figures, notes=notes,
-                   crossrefs=[(slot, items) for slot, (items, _n) in enumerate(md.citations, start=1)
-                              if all(is_label(i.key) for i in items)], source=source)
+                   headings=headings, citations=citations, figures=figures, tables=tables, notes=notes,
+                   crossrefs=crossrefs, source=source)
 
 
 def _safe(text: str) -> str:
@@ -270,13 +282,14 @@ def _flatten(tokens):
         yield from _flatten(t.get("children", []))
 
 
-def read_chapters(project, metadata, report: Report) -> list[Chapter]:
+def read_chapters(project, metadata, report: Report, resources=None) -> list[Chapter]:
     from .crossrefs import words
 
-    md = markdown_converter(metadata.cjk_language, words(metadata.language)["source"])
+    found = words(metadata.language, metadata.crossref_words)
+    md = markdown_converter(metadata.cjk_language, found["source"], found)
     chapters = []
     for index, name in enumerate(metadata.chapters, start=1):
-        chapter = read_chapter(project.manuscript / name, md, report, index)
+        chapter = read_chapter(project.manuscript / name, md, report, index, resources)
         if chapter is not None:
             chapters.append(chapter)
     return chapters

@@ -55,6 +55,9 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     cjk_language: str = "zh-Hans"
     page_size: str = "A4"
+    numbering: str = "publication"  # figures and tables: "publication" (1, 2) or "chapter" (2.1)
+    lists: list[str] = field(default_factory=list)  # "figures", "tables": lists in the front matter
+    crossref_words: dict = field(default_factory=dict)  # overrides of crossrefs.WORDS
     cover_image: str = ""
     cover_credit: str = ""
     pdf_variant: str = "pdf/ua-1"
@@ -104,8 +107,8 @@ class Reference:
 
 @dataclass
 class Figure:
-    label: str  # e.g. "fig:trade"
-    src: str
+    label: str  # e.g. "fig:trade"; empty for an unnumbered figure
+    src: str  # as written: an image file or a chart spec (``*.chart.yaml``)
     caption_html: str
     alt: str
     source_html: str
@@ -113,6 +116,28 @@ class Figure:
     line: int | None
     number: int = 0
     chapter_id: str = ""
+    slot: int = 0  # its placeholders in the chapter's HTML
+    credit: str = ""
+    licence: str = ""
+    style: str = ""  # width/height as written, e.g. "width: 80%"
+    display: str = ""  # its number as printed: "3", or "2.1" when numbered per chapter
+    image_src: str = ""  # what the writers load: the file, or the drawn chart
+
+
+@dataclass
+class Table:
+    """A captioned table (pipe table or CSV); only labelled tables are numbered."""
+
+    label: str  # e.g. "tbl:invest"
+    caption_html: str
+    source_html: str
+    path: Path
+    line: int | None
+    csv: str = ""  # the CSV file it was read from, if any
+    number: int = 0
+    chapter_id: str = ""
+    slot: int = 0
+    display: str = ""
 
 
 @dataclass
@@ -143,8 +168,9 @@ class Chapter:
     headings: list[Heading] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-    crossrefs: list = field(default_factory=list)  # (slot, [CiteItem]) for @fig:/@sec: references
+    crossrefs: list = field(default_factory=list)  # (slot, [CiteItem], line) for @fig:/@tbl:/@sec: references
     source: str = ""
 
 

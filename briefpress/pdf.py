@@ -39,7 +39,7 @@ def render_pdf(publication: Publication, env, resources: Resources) -> tuple[byt
     attachments = []
     if meta.attach_bibliography and publication.bibliography_path is not None:
         # PDF/A-3 allows the source data to travel with the brief; only on request.
-        stamp = dt.datetime.combine(meta.edition.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+        stamp = dt.datetime.combine(meta.edition.date, dt.time(0, 0), tzinfo=dt.UTC)
         data, _mime = resources.read(str(publication.bibliography_path))
         attachments.append(weasyprint.Attachment(
             string=data, name=publication.bibliography_path.name, description="Bibliography (BibTeX)",

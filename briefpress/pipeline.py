@@ -11,7 +11,6 @@ from pathlib import Path
 
 from .errors import Report
 from .model import Publication
-from .output import atomic_path
 from .project import Project, load_metadata
 
 FORMATS = ("pdf", "epub")
@@ -29,17 +28,21 @@ class BuildResult:
 
 def read(project: Project, report: Report, cache=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms."""
-    from . import citations, crossrefs
+    from . import citations, crossrefs, figures
     from .bibliography import read_bibliography
     from .citeformat import CiteprocFormatter
     from .manuscript import read_chapters
+    from .render import house_templates
+    from .resources import Resources
 
     metadata = load_metadata(project, report)
-    chapters = read_chapters(project, metadata, report)
+    resources = Resources(project.root, extra_roots=(house_templates(),))
+    chapters = read_chapters(project, metadata, report, resources)
     references = {}
     if project.bibliography.is_file():
         references = read_bibliography(project.bibliography, report)
-    report.raise_if_errors()
+    if not metadata.chapters or len(chapters) != len(metadata.chapters):
+        report.raise_if_errors()
     publication = Publication(root=project.root, metadata=metadata, chapters=chapters,
                               references=references,
                               bibliography_path=project.bibliography if project.bibliography.is_file() else None)
@@ -48,6 +51,9 @@ def read(project: Project, report: Report, cache=None) -> Publication:
 
     citations.resolve(publication, formatter, report, cache)
     crossrefs.number(publication, report)
+    # Charts are drawn into the build's cache folder (OUT/.cache/charts/), which the
+    # writers' resources serve; without a cache they travel as data: URLs.
+    figures.prepare(publication, resources, report, cache.folder if cache is not None and cache.enabled else None)
     _check(project, publication, report, cache)
     report.raise_if_errors()
     return publication

@@ -38,6 +38,9 @@ SCHEMA: dict[str, tuple[bool, str]] = {
     "keywords": (False, "keys"),
     "cjk_language": (False, "language"),
     "page_size": (False, "page_size"),
+    "numbering": (False, "crossrefs"),  # figures and tables: publication | chapter
+    "lists": (False, "crossrefs"),  # [figures, tables]: lists in the front matter
+    "crossref_words": (False, "crossrefs"),  # {fig: [Figure, Figures], …}
     "cover": (False, "cover"),
     "pdf": (False, "pdf"),
 }
@@ -161,6 +164,10 @@ def load_metadata(project: Project, report: Report) -> Metadata:
             _check_authors(value, lines, bad)
         elif kind == "chapters":
             _check_chapters(value, project, lines, bad)
+        elif kind == "crossrefs":
+            from .crossrefs import check_setting
+
+            check_setting(key, value, bad)
         elif kind == "cover":
             if not isinstance(value, dict) or not isinstance(value.get("image"), str):
                 bad(key, "expected 'image:' (a file in the project) and optionally 'credit:'")
@@ -204,6 +211,9 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         keywords=list(data.get("keywords") or []),
         cjk_language=data.get("cjk_language") or "zh-Hans",
         page_size=data.get("page_size") or "A4",
+        numbering=data.get("numbering") or "publication",
+        lists=list(data.get("lists") or []),
+        crossref_words=dict(data.get("crossref_words") or {}),
         cover_image=(data.get("cover") or {}).get("image", ""),
         cover_credit=str((data.get("cover") or {}).get("credit", "") or ""),
         pdf_variant=(data.get("pdf") or {}).get("variant", "pdf/ua-1"),
@@ -244,9 +254,9 @@ def _check_edition(value, lines, bad) -> None:
     for i, rev in enumerate(revisions):
         if not isinstance(rev, dict) or not _is_date(rev.get("date")) or not isinstance(rev.get("summary"), str):
             bad(f"edition.revisions.{i}", "each revision needs 'date:' (YYYY-MM-DD) and 'summary:'")
-    if _is_date(value.get("date")) and _is_date(value.get("first_published")):
-        if _as_date(value["first_published"]) > _as_date(value["date"]):
-            bad("edition.first_published", "first publication is later than the edition date")
+    if (_is_date(value.get("date")) and _is_date(value.get("first_published"))
+            and _as_date(value["first_published"]) > _as_date(value["date"])):
+        bad("edition.first_published", "first publication is later than the edition date")
 
 
 def _is_date(value) -> bool:

@@ -85,8 +85,11 @@ def _shown(env, filename: str) -> str:
 
 def context(publication: Publication) -> dict:
     """What every template sees: the metadata, the chapters and the reference list."""
+    from .lists import entries
+
     meta = publication.metadata
     return {
+        "figure_lists": entries(publication),  # lists of figures and tables, if asked for
         "meta": meta,
         "authors": ", ".join(a.name for a in meta.authors),
         "chapters": publication.chapters,

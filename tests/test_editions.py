@@ -171,9 +171,9 @@ def test_source_date_epoch_dates_the_epub_entries(make_project, tmp_path, monkey
 
 def test_new_scaffolds_a_brief_that_builds_at_once(tmp_path):
     folder = tmp_path / "water-brief"
-    code, stdout, err = run_main(["new", str(folder), "--title", "Water in Central Asia"])
+    code, _stdout, err = run_main(["new", str(folder), "--title", "Water in Central Asia"])
     assert code == 0, err
-    code, stdout, err = run_main(["build", str(folder)])
+    code, _stdout, err = run_main(["build", str(folder)])
     assert code == 0, err
     built = sorted(p.name for p in (folder / "build").iterdir() if p.suffix in (".pdf", ".epub"))
     assert "water-in-central-asia.pdf" in built and "water-in-central-asia.epub" in built

@@ -11,7 +11,7 @@ from support import chapter_sources, chapter_titles, load_yaml, pdfinfo, pdftote
 
 
 def section_titles(source: str) -> list[str]:
-    return [re.sub(r"\s*\{[^}]*\}\s*$", "", m).strip() for m in re.findall(r"^## (.+)$", source, re.M)]
+    return [re.sub(r"\s*\{[^}]*\}\s*$", "", m).strip() for m in re.findall(r"^## (.+)$", source, re.MULTILINE)]
 
 
 def page_starting_with(pdf, heading: str) -> int:
@@ -27,7 +27,7 @@ def page_starting_with(pdf, heading: str) -> int:
 def test_contents_page_numbers_are_the_pages_where_chapters_start(sample_build):
     contents = pdftotext(sample_build.pdf, 2, 2)
     for number, title in enumerate(chapter_titles(), start=1):
-        m = re.search(re.escape(title) + r"[\s.]*?(\d+)\s*$", contents, re.M)
+        m = re.search(re.escape(title) + r"[\s.]*?(\d+)\s*$", contents, re.MULTILINE)
         assert m, f"{title} is not in the contents with a page number"
         assert int(m.group(1)) == page_starting_with(sample_build.pdf, f"{number} {title}"), title
 
