@@ -2,7 +2,7 @@
 EPUB after editing one chapter.  Each is the median of N runs of the real command
 (``python publish.py build``), interpreter start-up included.
 
-    .venv/bin/python benchmarks/rebuild.py [--runs 5]
+    python3 benchmarks/rebuild.py [--runs 5]     (needs PyYAML: run it with .venv/bin/python)
 
 Prints a Markdown table and writes benchmarks/results/rebuild.json.
 """
@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import make_book  # noqa: E402 - the benchmark folder is not a package
 
 
 def run(args: list[str]) -> float:
@@ -35,13 +37,7 @@ def main() -> int:
     runs = parser.parse_args().runs
     work = Path(tempfile.mkdtemp(prefix="briefpress-bench-"))
     try:
-        project = work / "brief"
-        for part in ("manuscript", "figures", "bibliography.bib", "templates", "data"):
-            source = ROOT / part
-            if source.is_dir():
-                shutil.copytree(source, project / part)
-            elif source.is_file():
-                shutil.copy2(source, project / part)
+        project = make_book(work / "brief", copies=1)
         chapter = project / "manuscript" / "03-economic-relations.md"
         original = chapter.read_text(encoding="utf-8")
         results: dict[str, list[float]] = {"cold": [], "noop": [], "epub_cold": [], "epub_after_edit": []}
