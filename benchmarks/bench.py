@@ -47,7 +47,7 @@ def pandoc_path() -> str:
 def measure(cmd: list[str], cwd: Path | None = None, env=None) -> tuple[float, int]:
     """(seconds, peak RSS in KiB) of one command, through GNU time."""
     proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], cwd=cwd, env=env, capture_output=True,
-                          text=True)
+                          text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
     seconds, rss = proc.stderr.strip().splitlines()[-1].split()
@@ -69,9 +69,9 @@ def make_book(target: Path, copies: int) -> Path:
         for k in range(1, copies + 1):
             for name in meta["chapters"]:
                 text = (ROOT / "manuscript" / name).read_text(encoding="utf-8")
-                text = re.sub(r"^# (.+?) \{#", lambda m: f"# {m.group(1)}, part {k} {{#", text, count=1, flags=re.M)
-                text = re.sub(r"([#@])((?:sec|fig|tbl):[\w-]+)", lambda m: f"{m.group(1)}{m.group(2)}-{k}", text)
-                text = re.sub(r"\[\^([\w-]+)\]", lambda m: f"[^{m.group(1)}-{k}]", text)
+                text = re.sub(r"^# (.+?) \{#", rf"# \1, part {k} {{#", text, count=1, flags=re.MULTILINE)
+                text = re.sub(r"([#@])((?:sec|fig|tbl):[\w-]+)", rf"\1\2-{k}", text)
+                text = re.sub(r"\[\^([\w-]+)\]", rf"[^\1-{k}]", text)
                 new = f"{Path(name).stem}-{k:02d}.md"
                 (target / "manuscript" / new).write_text(text, encoding="utf-8")
                 chapters.append(new)
@@ -82,13 +82,12 @@ def make_book(target: Path, copies: int) -> Path:
 
 def print_html(project: Path, out: Path) -> Path:
     """Our print HTML, as the PDF writer hands it to WeasyPrint, saved in the project."""
+    from briefpress.cache import Cache
     from briefpress.errors import Report
     from briefpress.pdf import html_document
     from briefpress.pipeline import read
     from briefpress.project import Project
     from briefpress.render import environment
-
-    from briefpress.cache import Cache
 
     p = Project.find(project)
     publication = read(p, Report(root=p.root), Cache(out / ".cache"))
@@ -119,6 +118,24 @@ def pandoc_inputs(project: Path, html: Path) -> list[str]:
     return files
 
 
+def commands(briefpress: str, project: Path, html: Path, common: list[str], out: Path) -> dict:
+    """Each measured command, as a function giving the command line with a fresh output."""
+    count = iter(range(10**6))
+
+    def fresh() -> str:
+        return f"{out}-{next(count)}"
+
+    return {
+        "ours_full": lambda: [briefpress, "build", str(project), "--out", fresh()],
+        "ours_pdf": lambda: [briefpress, "build", str(project), "--to", "pdf", "--out", fresh()],
+        "ours_epub": lambda: [briefpress, "build", str(project), "--to", "epub", "--out", fresh()],
+        "pandoc_epub": lambda: [*common, "-o", fresh() + ".epub"],
+        "pandoc_pdf": lambda: [*common, "--pdf-engine=weasyprint", "-o", fresh() + ".pdf"],
+        "weasyprint_alone": lambda: [str(Path(briefpress).parent / "weasyprint"), "-u", project.as_uri() + "/",
+                                     "--pdf-variant", "pdf/ua-1", str(html), fresh() + ".pdf"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -141,32 +158,19 @@ def main() -> int:
             common = [pandoc, "--citeproc", "--bibliography", str(project / "bibliography.bib"), "--csl", csl,
                       "-M", f"title={meta['title']}", "-M", f"lang={meta['language']}",
                       "--resource-path", str(project), *chapters]
-            counter = iter(range(10**6))
-
-            def fresh() -> str:
-                return str(work / f"out-{size}-{next(counter)}")
-
-            cases = {
-                "ours_full": lambda: [briefpress, "build", str(project), "--out", fresh()],
-                "ours_pdf": lambda: [briefpress, "build", str(project), "--to", "pdf", "--out", fresh()],
-                "ours_epub": lambda: [briefpress, "build", str(project), "--to", "epub", "--out", fresh()],
-                "pandoc_epub": lambda: [*common, "-o", fresh() + ".epub"],
-                "pandoc_pdf": lambda: [*common, "--pdf-engine=weasyprint", "-o", fresh() + ".pdf"],
-                "weasyprint_alone": lambda: [str(BIN / "weasyprint"), "-u", project.as_uri() + "/",
-                                             "--pdf-variant", "pdf/ua-1", str(html), fresh() + ".pdf"],
-            }
+            cases = commands(briefpress, project, html, common, work / f"out-{size}")
             size_results = {}
-            for name, command in cases.items():
+            for name, command in cases.items():  # each call names a fresh output
                 measure(command(), cwd=project, env=env)  # warm-up
                 runs = [measure(command(), cwd=project, env=env) for _ in range(args.runs)]
                 size_results[name] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
-            noop_out = fresh()
+            noop_out = str(work / f"noop-{size}")
             measure([briefpress, "build", str(project), "--out", noop_out], env=env)
             runs = [measure([briefpress, "build", str(project), "--out", noop_out], env=env)
                     for _ in range(args.runs)]
             size_results["ours_noop"] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
             pages = subprocess.run(["pdfinfo", str(Path(noop_out) / f"{meta['slug']}.pdf")], capture_output=True,
-                                   text=True).stdout
+                                   text=True, check=True).stdout
             size_results["pages"] = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
             results[size] = size_results
             print(f"size {size}x: done", file=sys.stderr)
@@ -176,8 +180,8 @@ def main() -> int:
     def med(size, name, key="seconds"):
         return statistics.median(results[size][name][key])
 
-    lines = ["| size | pages | ours full | pandoc PDF+EPUB | ratio | ours EPUB | pandoc EPUB | ratio | "
-             "WeasyPrint alone | ours full / WP | RSS ours (MB) | RSS WP (MB) | RSS ratio | no-op |",
+    lines = [("| size | pages | ours full | pandoc PDF+EPUB | ratio | ours EPUB | pandoc EPUB | ratio | "
+              "WeasyPrint alone | ours full / WP | RSS ours (MB) | RSS WP (MB) | RSS ratio | no-op |"),
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for size in results:
         full, pdf_epub = med(size, "ours_full"), med(size, "pandoc_pdf") + med(size, "pandoc_epub")

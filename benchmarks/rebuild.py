@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import make_book  # noqa: E402 - the benchmark folder is not a package
+from bench import make_book  # the benchmark folder is not a package
 
 
 def run(args: list[str]) -> float:
