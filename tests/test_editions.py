@@ -212,3 +212,14 @@ def test_watch_rebuilds_after_a_save_and_keeps_the_last_good_edition(make_projec
         stop.set()
         first.write_text(first.read_text())  # wake the watcher so it sees the stop event
         thread.join(timeout=10)
+
+
+def test_pdf_dates_come_from_first_publication_and_edition(make_project, tmp_path):
+    from pypdf import PdfReader
+
+    project, out = make_project(), tmp_path / "out"
+    set_metadata(project, edition={"date": "2022-02-01", "first_published": "2020-03-04", "label": "Second edition"})
+    assert run_main(["build", str(project), "--to", "pdf", "--out", str(out)])[0] == 0
+    info = PdfReader(out / "minimal-2022-02-01.pdf").metadata
+    assert info["/CreationDate"].startswith("D:20200304") and info["/ModDate"].startswith("D:20220201")
+    assert "Second edition, updated on 1 February 2022" in pdftotext(out / "minimal.pdf", 2, 2)
