@@ -118,15 +118,20 @@ class CiteprocFormatter:
                                  path=str(ref.path), line=ref.line)
             lowered[ref.key.lower()] = ref.key
         data = [_escaped(ref.csl) for ref in references]
-        main = CitationStylesBibliography(self.style, CiteProcJSON(data), formatter.html)
-        masked = CitationStylesBibliography(self.style, CiteProcJSON([_sentinel_names(d) for d in data]),
-                                            formatter.html)
-        # Locator-free registration first, in order of first citation: the reference list
-        # and citation numbers come from these, never from a citation with a locator.
-        for bib in (main, masked):
+
+        def bibliography(items):
+            bib = CitationStylesBibliography(self.style, CiteProcJSON(items), formatter.html)
+            # Locator-free registration first, in order of first citation: the reference
+            # list and citation numbers come from these, never from a citation with a locator.
             for ref in references:
                 bib.register(CslCitation([CitationItem(ref.key)]))
             bib.sort()
+            return bib
+
+        main = bibliography(data)
+        # The names-masked copy serves narrative and suppress-author citations only.
+        needs_mask = any(c.narrative or any(i.suppress_author for i in c.items) for c in citations)
+        masked = bibliography([_sentinel_names(d) for d in data]) if needs_mask else None
 
         def render(bib, item) -> str:
             extra = {}
