@@ -16,6 +16,7 @@ from bibtexparser import model as bibmodel
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from pylatexenc.latex2text import LatexNodes2Text
 
+from . import limits
 from .errors import Report
 from .model import Reference
 
@@ -85,6 +86,10 @@ REQUIRED = {
     "webpage": ("title",),
 }
 
+# Links a reference list may carry: web addresses and DOIs, never javascript:, file: or data:.
+SAFE_URL = re.compile(r"(?i)^(?:(?:https?|ftp)://[^\s<>\"]+|doi:10\.\d{4,9}/\S+)$")
+DOI = re.compile(r"(?i)^(?:(?:https?://(?:dx\.)?doi\.org/)|doi:)?10\.\d{4,9}/\S+$")
+
 _latex = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
@@ -100,6 +105,8 @@ def decode(value: str) -> str:
 
 def read_bibliography(path: Path, report: Report) -> dict[str, Reference]:
     """Read ``path`` into references keyed by citation key; problems go to ``report``."""
+    if not limits.check_file_size(path, limits.BIBLIOGRAPHY_BYTES, "bibliography", report):
+        return {}
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -110,8 +117,15 @@ def read_bibliography(path: Path, report: Report) -> dict[str, Reference]:
     for block in library.failed_blocks:
         _report_failed(block, path, report)
     _check_structure(text, library, path, report)
+    _check_strings(text, path, report)
     references: dict[str, Reference] = {}
     for entry in library.entries:
+        deep = [f.key for f in entry.fields
+                if isinstance(f.value, str) and limits.brace_depth(f.value) > limits.BIBTEX_BRACE_DEPTH]
+        if deep:
+            report.error(f"field '{deep[0]}' of '{entry.key}' nests braces more than "
+                         f"{limits.BIBTEX_BRACE_DEPTH} deep", path, entry.start_line + 1)
+            continue
         references[entry.key] = Reference(
             key=entry.key, csl=to_csl(entry, path, report), path=path, line=entry.start_line + 1
         )
@@ -129,6 +143,12 @@ def _report_failed(block, path: Path, report: Report) -> None:
         fields = ", ".join(sorted(block.duplicate_keys))
         report.error(f"entry has the field {fields} more than once", path, line)
     else:
+        raw = getattr(block, "raw", "") or ""
+        opened, closed = raw.count("{"), raw.count("}")
+        if opened != closed:
+            report.error(f"malformed entry: {opened} '{{' but {closed} '}}'; a brace is not closed", path, line,
+                         hint="the entries after it may be swallowed too; check the braces of each field")
+            return
         reason = str(getattr(block, "error", "")) or "cannot parse this block"
         report.error(f"malformed entry: {reason}", path, line)
 
@@ -154,6 +174,41 @@ def _check_structure(text: str, library, path: Path, report: Report) -> None:
                     path,
                     (fld.start_line or entry.start_line) + 1 + value[: m.start()].count("\n"),
                 )
+
+
+def _check_strings(text: str, path: Path, report: Report) -> None:
+    """A bare word in a field is an @string macro: bibtexparser keeps an undefined one as
+    text (``publisher = express`` prints "express"), so it is an error here."""
+    raw = bibtexparser.parse_string(text, parse_stack=[])
+    defined = {s.key.lower() for s in raw.strings} | set(MONTHS)
+    for entry in raw.entries:
+        for fld in entry.fields:
+            value = fld.value if isinstance(fld.value, str) else ""
+            pieces = [p.strip() for p in _split_concatenation(value)]
+            for piece in pieces:
+                if re.fullmatch(r"[A-Za-z_][\w:.+/-]*", piece) and piece.lower() not in defined:
+                    report.error(f"field '{fld.key}' uses the undefined @string '{piece}'", path,
+                                 (fld.start_line or entry.start_line) + 1,
+                                 hint=f"define it with @string{{{piece} = {{…}}}}, or put the text in braces")
+            if len(pieces) > 1:
+                report.error(f"field '{fld.key}' joins strings with '#', which is not supported; "
+                             "write the text out", path, (fld.start_line or entry.start_line) + 1)
+
+
+def _split_concatenation(value: str) -> list[str]:
+    """The parts of ``a # {b} # "c"`` outside braces and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    return [*parts, value[start:]]
 
 
 def _names(value: str, path: Path, line: int, report: Report) -> list[dict]:
@@ -258,9 +313,12 @@ def to_csl(entry, path: Path, report: Report) -> dict:
         accessed = _date(fields["urldate"])
         if accessed:
             csl["accessed"] = accessed
-    if "URL" in csl and not re.match(r"(?i)^(https?|ftp)://", csl["URL"]):
-        report.error(f"url '{csl['URL']}' is not an http(s) address", path, line)
+    if "URL" in csl and not SAFE_URL.match(csl["URL"]):
+        report.error(f"url '{csl['URL']}' is not an http(s), ftp or doi: address", path, line)
         del csl["URL"]
+    if "DOI" in csl and not DOI.match(csl["DOI"]):
+        report.error(f"doi '{csl['DOI']}' is not a DOI (10.NNNN/…)", path, line)
+        del csl["DOI"]
     missing = [f for f in REQUIRED.get(csl["type"], ()) if f not in csl and not (f == "author" and "editor" in csl)]
     if missing:
         report.warning(f"entry '{entry.key}' ({csl['type']}) has no {', '.join(missing)}", path, line)

@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 DEBIAN_PACKAGES = ["fonts-noto-core", "fonts-noto-cjk", "poppler-utils", "qpdf",
                    "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "default-jre-headless"]
+# Only the tests need these: Chromium and Node for DAISY Ace, Calibre for the conversion check.
+TEST_PACKAGES = ["chromium", "nodejs", "npm", "calibre"]
+ACE = "@daisy/ace-cli@1.4.6"  # needs Node >= 20; Debian 12 has 18, so .tools/ then gets Node 20 from npm
+TOOLS = ROOT / ".tools"
 REQUIRED_FILES = ["/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
                   "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"]
 
@@ -39,7 +43,8 @@ def debian_packages(test: bool) -> None:
     """Install the fonts (and, for the tests, the PDF tools and Java) through apt."""
     needed = [f for f in REQUIRED_FILES if not Path(f).exists()]
     needed += [] if _has_library("libharfbuzz-subset.so.0") else ["libharfbuzz-subset0"]
-    tools = test and (shutil.which("pdftotext") is None or shutil.which("qpdf") is None or shutil.which("java") is None)
+    tools = test and any(shutil.which(t) is None for t in ("pdftotext", "qpdf", "java", "chromium", "npm",
+                                                            "ebook-convert"))
     if not needed and not tools:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
@@ -48,8 +53,25 @@ def debian_packages(test: bool) -> None:
     _say("installing Debian packages: " + " ".join(DEBIAN_PACKAGES))
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES,
+                    *(TEST_PACKAGES if test else [])], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def ace_checker() -> None:
+    """DAISY Ace in ``.tools/`` for the EPUB accessibility test (skipped when this fails)."""
+    if (TOOLS / "node_modules" / ".bin" / "ace-cli").exists() or shutil.which("npm") is None:
+        return
+    env = {**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "true"}  # Ace drives Debian's chromium
+    npm = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS)]
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout
+        if int(node.strip().lstrip("v").split(".")[0] or 0) < 20:
+            _say("installing Node 20 into .tools (DAISY Ace needs it)")
+            subprocess.run([*npm, "node@20"], check=True, env=env, stdout=subprocess.DEVNULL)
+        _say(f"installing {ACE} into .tools")
+        subprocess.run([*npm, ACE], check=True, env=env, stdout=subprocess.DEVNULL)
+    except (OSError, ValueError, subprocess.CalledProcessError) as exc:
+        _say(f"DAISY Ace not installed ({exc}); its test will be skipped")
 
 
 def python_environment(test: bool) -> Path:
@@ -85,5 +107,6 @@ def ensure_environment(argv: list[str]) -> None:
     # inside the environment, "test": run the suite
     python_environment(True)
     debian_packages(True)
+    ace_checker()
     os.chdir(ROOT)
     os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv[2:]])

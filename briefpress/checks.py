@@ -34,6 +34,9 @@ def check_links(publication: Publication, report: Report) -> None:
             if target not in ids and not target.startswith("ref-"):
                 report.error(f"link to '#{target}', which is nowhere in the publication", chapter.path,
                              _line(chapter.source, "#" + target))
+    from .sanitize import check_links as check_link_targets
+
+    check_link_targets(publication, report)  # schemes and links to files
 
 
 def check_footnotes(publication: Publication, report: Report) -> None:
@@ -44,8 +47,13 @@ def check_footnotes(publication: Publication, report: Report) -> None:
 
 
 def check_figures(publication: Publication, resources, report: Report) -> None:
+    from .resources import check_images
+
+    check_images(publication, report)  # inline and raw-HTML images, through the sandbox
     for chapter in publication.chapters:
         for fig in chapter.figures:
+            if fig.src.lower().startswith(("http://", "https://")):
+                continue  # remote: the sandbox has judged it when the figure was prepared
             try:
                 resources.path_for(fig.src)
             except BriefError as exc:

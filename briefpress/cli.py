@@ -133,6 +133,8 @@ def cmd_build(args) -> int:
             print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
                   file=sys.stderr)
             return 1
+        except BriefError as exc:  # a writer's error: the warnings of the reading come with it
+            raise BriefError([*(w for w in report.warnings if w not in exc.diagnostics), *exc.diagnostics]) from None
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     summary(result)

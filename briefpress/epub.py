@@ -39,11 +39,12 @@ class Document:
     sections: list = field(default_factory=list)  # (id, title) of its sub-sections, for the nav
 
 
-def documents(publication: Publication, env) -> list[Document]:
+def documents(publication: Publication, env, cover_alt: str | None = None) -> list[Document]:
+    """The content documents in reading order; ``cover_alt`` set means a cover image exists."""
     ctx = context(publication)
     meta = publication.metadata
     docs = [
-        Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", **ctx), "cover"),
+        Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", cover_alt=cover_alt, **ctx), "cover"),
         Document("title.xhtml", meta.title, render(env, "epub/titlepage.xhtml.j2", **ctx), "titlepage"),
     ]
     for found in ctx["figure_lists"]:  # list of figures, list of tables: front matter, in the nav
@@ -83,19 +84,40 @@ def link_across_files(docs: list[Document]) -> None:
         doc.xhtml = HREF.sub(sub, doc.xhtml)
 
 
-def render_epub(publication: Publication, env, resources: Resources) -> bytes:
+def render_epub(publication: Publication, env, resources: Resources, page_map: list | None = None,
+                cache=None) -> bytes:
+    """The EPUB's bytes.  ``page_map`` is where the PDF's pages start (from the PDF writer);
+    without it, the map of the last PDF build of the same content is taken from the cache."""
     from ebooklib import epub
 
+    from . import accessibility, fonts, pagemap
+    from .cover import render_cover
+    from .editions import stem
+    from .pdf import html_document
+
     meta = publication.metadata
-    docs = documents(publication, env)
+    print_html = html_document(publication, env)
+    if page_map is None:
+        page_map = pagemap.recall(cache, print_html)
+    cover_png = render_cover(print_html, publication.root.as_uri() + "/", resources.weasyprint_fetcher(), cache)
+    docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_png else None)
+    page_list = pagemap.insert(docs, page_map) if page_map else []
     link_across_files(docs)
 
     book = epub.EpubBook()
-    book.set_identifier(meta.identifier)
-    book.set_title(meta.title)
+    book.set_identifier(identifier(meta))
+    book.title = meta.title
+    book.add_metadata("DC", "title", meta.title, {"id": "title"})
+    book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+    if meta.subtitle:
+        book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.set_language(meta.language)
     for i, author in enumerate(meta.authors):
-        book.add_author(author.name, uid=f"author-{i + 1}")
+        uid = f"author-{i + 1}"
+        book.add_metadata("DC", "creator", author.name, {"id": uid})
+        book.add_metadata(None, "meta", "aut", {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        book.add_metadata(None, "meta", _file_as(author.name), {"refines": f"#{uid}", "property": "file-as"})
     if meta.publisher:
         book.add_metadata("DC", "publisher", meta.publisher)
     if meta.rights:
@@ -103,12 +125,41 @@ def render_epub(publication: Publication, env, resources: Resources) -> bytes:
     book.add_metadata("DC", "date", meta.edition.date.isoformat())
     if meta.lead:
         book.add_metadata("DC", "description", meta.lead)
+    for keyword in meta.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    if page_list:
+        # The page numbers are those of the PDF edition built from the same sources.
+        book.add_metadata("DC", "source", stem(meta.slug, meta.edition.date) + ".pdf", {"id": "print-source"})
+        book.add_metadata(None, "meta", "pagination", {"refines": "#print-source", "property": "source-of"})
 
     images: dict[str, str] = {}
     for doc in docs:
-        doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3), doc.xhtml)
+        if doc.kind != "cover":
+            doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3),
+                                doc.xhtml)
+    if cover_png:
+        cover = epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png",
+                              content=cover_png)
+        cover.properties = ["cover-image"]
+        book.add_item(cover)
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
 
-    css = render(env, "epub/epub.css")
+    toc = [{"href": d.name, "title": d.title,
+            "children": [{"href": f"{d.name}#{i}", "title": t} for i, t in d.sections]}
+           for d in docs if d.kind != "cover"]
+    nav_xhtml = render(env, "epub/nav.xhtml.j2", docs=docs, toc=toc, page_list=page_list, **context(publication))
+
+    findings = accessibility.examine([(d.name, d.xhtml) for d in docs] + [("nav.xhtml", nav_xhtml)],
+                                     meta.language, bool(page_list))
+    for prop, value in accessibility.metadata(findings):
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+    text = "".join(_text(d.xhtml) for d in docs) + _text(nav_xhtml)
+    embedded = fonts.embed(text, cache)
+    for n, font in enumerate(embedded):
+        book.add_item(epub.EpubItem(uid=f"font-{n}", file_name=f"fonts/{font.file_name}",
+                                    media_type=font.media_type, content=font.data))
+    css = fonts.css(embedded) + render(env, "epub/epub.css")
     book.add_item(epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
                                 content=css.encode("utf-8")))
     items = []
@@ -118,10 +169,6 @@ def render_epub(publication: Publication, env, resources: Resources) -> bytes:
         book.add_item(item)
         items.append(item)
 
-    toc = [{"href": d.name, "title": d.title,
-            "children": [{"href": f"{d.name}#{i}", "title": t} for i, t in d.sections]}
-           for d in docs if d.kind != "cover"]
-    nav_xhtml = render(env, "epub/nav.xhtml.j2", docs=docs, toc=toc, **context(publication))
     nav = epub.EpubItem(uid="nav", file_name="text/nav.xhtml", media_type="application/xhtml+xml",
                         content=nav_xhtml.encode("utf-8"))
     nav.properties = ["nav"]
@@ -133,7 +180,47 @@ def render_epub(publication: Publication, env, resources: Resources) -> bytes:
     modified = dt.datetime.combine(meta.edition.date, dt.time(0, 0))
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "raise_exceptions": True})
-    return _reproducible_zip(raw.getvalue(), modified)
+    # ebooklib has no way to set the package's language, which reading systems and Ace need.
+    package_lang = f' xml:lang="{meta.language}"'.encode()
+    return _reproducible_zip(raw.getvalue(), modified, {
+        "EPUB/content.opf": lambda data: data.replace(b'<package xmlns=', b"<package" + package_lang + b" xmlns=", 1),
+    })
+
+
+def identifier(meta) -> str:
+    """The edition's identifier: an ISBN or DOI as a URN, anything else as given."""
+    value = meta.identifier.strip()
+    isbn = re.fullmatch(r"(?:urn:isbn:|isbn:?\s*)?([\d\s-]{9,16}[\dXx])", value, flags=re.IGNORECASE)
+    if isbn and len(digits := re.sub(r"[\s-]", "", isbn.group(1))) in (10, 13):
+        return f"urn:isbn:{digits.upper()}"
+    doi = re.sub(r"^(urn:doi:|doi:|https?://(dx\.)?doi\.org/)", "", value, flags=re.IGNORECASE)
+    if re.fullmatch(r"10\.\d{4,9}/\S+", doi):
+        return f"urn:doi:{doi}"
+    return value
+
+
+def cover_alt(publication: Publication) -> str:
+    meta = publication.metadata
+    parts = [f"Cover of {meta.series}: " if meta.series else "Cover: ", meta.title]
+    if meta.subtitle:
+        parts.append(f". {meta.subtitle}")
+    parts.append(f". By {', '.join(a.name for a in meta.authors)}.")
+    d = meta.edition.date
+    parts.append(f" Updated on {d.day} {d.strftime('%B')} {d.year}.")
+    if meta.publisher:
+        parts.append(f" {meta.publisher}.")
+    return "".join(parts)
+
+
+def _file_as(name: str) -> str:
+    first, _, last = name.rpartition(" ")
+    return f"{last}, {first}" if first else name
+
+
+def _text(xhtml: str) -> str:
+    from lxml import etree
+
+    return "".join(etree.fromstring(xhtml.encode("utf-8")).itertext())
 
 
 def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:
@@ -158,7 +245,7 @@ def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:
     return "../" + images[src]
 
 
-def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
+def _reproducible_zip(data: bytes, when: dt.datetime, edits: dict | None = None) -> bytes:
     """Re-pack ebooklib's zip: mimetype first and stored, fixed timestamps and order.
 
     Entries are dated with the edition, or with ``SOURCE_DATE_EPOCH`` when it is set (the
@@ -176,5 +263,8 @@ def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            dst.writestr(info, src.read(name), compresslevel=9 if name != "mimetype" else None)
+            content = src.read(name)
+            if edits and name in edits:
+                content = edits[name](content)
+            dst.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()

@@ -89,14 +89,24 @@ def check_svg(data: bytes, name: str) -> None:
 def check_raster(data: bytes, name: str, mime: str) -> None:
     from PIL import Image
 
+    from .limits import check_image_header
+
     try:
         with Image.open(io.BytesIO(data)) as img:
             found = img.format
+            too_large = check_image_header(img, name)  # from the header, before any pixel is decoded
+            if too_large:
+                raise BriefError(too_large)
             img.verify()  # checksums (PNG CRCs)
         with Image.open(io.BytesIO(data)) as img:
             img.load()  # every pixel: a truncated file fails here
+    except BriefError:
+        raise
     except Image.DecompressionBombError:
-        raise BriefError(f"'{name}': the image is too large to decode safely") from None
+        from .limits import IMAGE_PIXELS
+
+        raise BriefError(f"'{name}': the image has far more than {IMAGE_PIXELS // 1_000_000} megapixels, "
+                         "the limit; scale it down") from None
     except Exception as exc:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ValueError, …
         what = str(exc) or type(exc).__name__
         raise BriefError(f"'{name}': the image does not decode completely ({what}); the file is damaged "

@@ -16,12 +16,13 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from . import charts
+from . import charts, limits
 from .anchors import anchor
 from .citations import CitationExtension, is_label, key_lines
 from .errors import Report
 from .figures import CaptionTreeprocessor, FigureTreeprocessor
 from .model import Chapter, Citation, Figure, Heading, Note, Table
+from .sanitize import SanitizeExtension
 from .tables import CaptionPreprocessor, TableTreeprocessor
 
 HAN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
@@ -173,7 +174,7 @@ def markdown_converter(cjk_language: str, source_word: str = "Source", words: di
 
     md = markdown.Markdown(
         extensions=["attr_list", "footnotes", "tables", "fenced_code", "sane_lists", "toc",
-                    CitationExtension(), BriefExtension(cjk_language)],
+                    CitationExtension(), BriefExtension(cjk_language), SanitizeExtension()],
         extension_configs={"toc": {"permalink": False}},
         output_format="xhtml",
     )
@@ -186,6 +187,8 @@ NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.D
 
 
 def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int, resources=None) -> Chapter | None:
+    if not limits.check_file_size(path, limits.CHAPTER_BYTES, "chapter", report):
+        return None
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -193,6 +196,8 @@ def read_chapter(path: Path, md: markdown.Markdown, report: Report, index: int, 
         report.error("not valid UTF-8; save the chapter as UTF-8", path, line)
         return None
     source = source.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not limits.check_chapter_source(source, path, report):
+        return None  # before Python-Markdown sees it: limits and control characters
     md.reset()
     md.chapter = ChapterContext(path, source, report, resources)
     body = md.convert(source)

@@ -62,6 +62,7 @@ class Metadata:
     cover_credit: str = ""
     pdf_variant: str = "pdf/ua-1"
     attach_bibliography: bool = False
+    allow_remote: bool = False  # remote images and styles (public addresses only)
     source: Path | None = None
 
 

@@ -8,10 +8,9 @@ import datetime as dt
 from markupsafe import Markup
 
 from . import notes
-from .errors import BriefError
 from .model import Publication
 from .render import context, render
-from .resources import Resources
+from .resources import Resources, strip_attachments
 
 
 def html_document(publication: Publication, env) -> str:
@@ -20,8 +19,12 @@ def html_document(publication: Publication, env) -> str:
     return render(env, "pdf/brief.html.j2", **ctx)
 
 
-def render_pdf(publication: Publication, env, resources: Resources) -> tuple[bytes, int]:
-    """The PDF's bytes and its page count."""
+def render_pdf(publication: Publication, env, resources: Resources, page_map: list | None = None,
+               cache=None) -> tuple[bytes, int]:
+    """The PDF's bytes and its page count.
+
+    ``page_map``, when given, receives where each page starts (for the EPUB's page-list);
+    the map is also kept in the build cache for a later EPUB-only build."""
     import logging
 
     import weasyprint
@@ -30,8 +33,9 @@ def render_pdf(publication: Publication, env, resources: Resources) -> tuple[byt
     # (Font subsetting is fast only with HarfBuzz-Subset: Debian's libharfbuzz-subset0.)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = resources.weasyprint_fetcher()
+    html = html_document(publication, env)
     document = weasyprint.HTML(
-        string=html_document(publication, env),
+        string=html,
         base_url=publication.root.as_uri() + "/",
         url_fetcher=fetcher,
     )
@@ -52,7 +56,15 @@ def render_pdf(publication: Publication, env, resources: Resources) -> tuple[byt
         "attachments": attachments,
     }
     laid_out = document.render(**options)
+    if page_map is not None or cache is not None:
+        from . import pagemap
+
+        found = pagemap.locate(laid_out)
+        pagemap.remember(cache, html, found)
+        if page_map is not None:
+            page_map[:] = found
+    strip_attachments(laid_out)  # attachments only from the metadata, never from the HTML
     pdf = laid_out.write_pdf(**options)
     if fetcher.refused:
-        raise BriefError("; ".join(sorted(set(fetcher.refused))))
+        raise fetcher.error(publication)
     return pdf, len(laid_out.pages)

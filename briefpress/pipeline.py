@@ -36,7 +36,7 @@ def read(project: Project, report: Report, cache=None) -> Publication:
     from .resources import Resources
 
     metadata = load_metadata(project, report)
-    resources = Resources(project.root, extra_roots=(house_templates(),))
+    resources = Resources(project.root, extra_roots=(house_templates(),), allow_remote=metadata.allow_remote)
     chapters = read_chapters(project, metadata, report, resources)
     references = {}
     if project.bibliography.is_file():
@@ -61,8 +61,9 @@ def read(project: Project, report: Report, cache=None) -> Publication:
 
 def _check(project: Project, publication: Publication, report: Report, cache) -> None:
     from . import checks
-    from .resources import Resources
+    from .resources import Resources, check_templates
 
+    check_templates(project.root, publication.metadata.allow_remote, report)  # the sandbox, for overrides
     checks.check_links(publication, report)
     checks.check_footnotes(publication, report)
     checks.check_figures(publication, Resources(project.root), report)
@@ -137,12 +138,14 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
     from .resources import Resources
 
     env = environment(project.templates)
-    resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"))
+    resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"),
+                          allow_remote=meta.allow_remote)
     # Every format is rendered before any file is written: a failure in one leaves all
     # earlier outputs as they were.
     files: dict[Path, bytes] = {}
     pages = None
-    for fmt in ("epub", "pdf"):
+    page_map: list = []  # where the PDF's pages start, for the EPUB's page-list: PDF first
+    for fmt in ("pdf", "epub"):
         if fmt not in formats:
             continue
         progress(fmt)
@@ -150,11 +153,11 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
         if fmt == "pdf":
             from .pdf import render_pdf
 
-            data, pages = render_pdf(publication, env, resources)
+            data, pages = render_pdf(publication, env, resources, page_map=page_map, cache=cache)
         else:
             from .epub import render_epub
 
-            data = render_epub(publication, env, resources)
+            data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache)
         dated, latest = editions.output_paths(out, meta.slug, meta.edition.date, fmt)
         files[dated] = files[latest] = data
         seconds[fmt] = time.perf_counter() - begin

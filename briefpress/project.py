@@ -43,6 +43,7 @@ SCHEMA: dict[str, tuple[bool, str]] = {
     "crossref_words": (False, "crossrefs"),  # {fig: [Figure, Figures], …}
     "cover": (False, "cover"),
     "pdf": (False, "pdf"),
+    "allow_remote": (False, "flag"),  # remote images and styles; off by default
 }
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -118,6 +119,10 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         report.error(f"not valid UTF-8 (byte {exc.start})", path)
         report.raise_if_errors()
         raise  # pragma: no cover - raise_if_errors always raises here
+    from .limits import check_yaml
+
+    if not check_yaml(text, path, report):
+        report.raise_if_errors()
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -154,6 +159,8 @@ def load_metadata(project: Project, report: Report) -> Metadata:
             bad(key, "expected lowercase letters, digits and hyphens (it names the output files)")
         elif kind == "language" and not (isinstance(value, str) and LANGUAGE_TAG.match(value)):
             bad(key, "expected a BCP 47 language tag such as en-GB")
+        elif kind == "flag" and not isinstance(value, bool):
+            bad(key, "expected true or false")
         elif kind == "page_size" and value not in ("A4", "letter"):
             bad(key, "expected A4 or letter")
         elif kind == "keys" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -218,6 +225,7 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         cover_credit=str((data.get("cover") or {}).get("credit", "") or ""),
         pdf_variant=(data.get("pdf") or {}).get("variant", "pdf/ua-1"),
         attach_bibliography=bool((data.get("pdf") or {}).get("attach_bibliography", False)),
+        allow_remote=data.get("allow_remote") is True,
         source=path,
     )
 

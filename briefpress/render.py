@@ -56,7 +56,9 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
         path, line = _template_frame(exc)
         raise BriefError(f"template error: {exc.message}", path=_shown(env, path or name), line=line) from None
     except jinja2.TemplateNotFound as exc:
-        raise BriefError(f"template '{exc.name}' not found") from None
+        path, line = _template_frame(exc)  # the template that includes or extends it, if any
+        raise BriefError(f"template '{exc.name}' not found", path=_shown(env, path) if path else None,
+                         line=line) from None
 
 
 def _template_frame(exc) -> tuple[str | None, int | None]:

@@ -149,6 +149,11 @@ class TableTreeprocessor(Treeprocessor):
         except BriefError as exc:
             chapter.error(f"table from CSV: {exc.diagnostics[0].message}", needle)
             return None
+        from .limits import TABLE_ROWS
+
+        if data.count(b"\n") > TABLE_ROWS + 1:  # counted before parsing (a row per line at least)
+            chapter.error(f"'{src}' has more than {TABLE_ROWS:,} rows; split it or shorten it", needle)
+            return None
         rows = read_csv(data, path, chapter.report)
         if rows is None:
             return None

@@ -1,0 +1,184 @@
+"""Disambiguation (spec: "Disambiguation"), in the spec's order of methods.
+
+Cites are ambiguous when two items render to the same text in the citation layout.  For
+each ambiguous set the processor tries, while some remain ambiguous: more names before
+"et al." (``disambiguate-add-names``), fuller given names (``disambiguate-add-givenname``:
+initials, then full names), the ``disambiguate="true"`` condition, and finally year suffixes
+("a", "b", … in bibliography order, ``disambiguate-add-year-suffix``).  The outcome is a small
+state per item (``state_for``) that citation rendering applies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .names import split_particles
+from .output import to_plain
+
+MAX_NAMES = 50
+
+
+def year_suffix(n: int) -> str:
+    """0 → "a", 25 → "z", 26 → "aa"."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(97 + r) + out
+    return out
+
+
+def _render(proc, item_id: str, state: dict) -> str:
+    return to_plain(proc.render_item(item_id, "citation", {}, **state))
+
+
+def _ambiguous(proc, ids: list[str], states: dict) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for item_id in ids:
+        groups.setdefault(_render(proc, item_id, states[item_id]), []).append(item_id)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+NAME_VARIABLES = ("author", "editor", "translator", "composer", "director", "container-author",
+                  "collection-editor", "interviewer", "illustrator")
+
+
+def _primary_names(item: dict) -> list[dict]:
+    for var in NAME_VARIABLES:
+        if isinstance(item.get(var), list) and item[var]:
+            return item[var]
+    return []
+
+
+def _family(name: dict) -> str:
+    name = split_particles(name)
+    return name.get("literal") or " ".join(p for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+
+
+def _given(name: dict) -> str:
+    """Given names compared as a reader sees them: "J. J." and "J.J." are one person."""
+    return re.sub(r"[\s.]", "", name.get("given", ""))
+
+
+def _key(name: dict, with_given: bool):
+    return (_family(name), _given(name)) if with_given else (_family(name),)
+
+
+def disambiguate(proc, ordered: list[str]) -> None:
+    """Work out every item's disambiguation state; sets ``proc.disambiguation``."""
+    citation = proc.style.citation
+    states: dict[str, dict] = {i: {} for i in ordered}
+    proc.disambiguation = states
+    for item_id in ordered:
+        proc.items[item_id].pop("year-suffix", None)
+    if citation is None:
+        return
+    opt = citation.get
+    add_given = opt("disambiguate-add-givenname") == "true"
+    rule = opt("givenname-disambiguation-rule", "by-cite")
+    if add_given and rule != "by-cite":
+        _global_givennames(proc, ordered, states, rule)
+    groups = _ambiguous(proc, ordered, states)
+    if groups and opt("disambiguate-add-names") == "true":
+        for group in groups:
+            _add_names(proc, group, states, add_given)
+        groups = _ambiguous(proc, ordered, states)
+    if groups and add_given and rule in ("by-cite", "all-names", "primary-name"):
+        for group in groups:
+            _add_givenname(proc, group, states, rule)
+        groups = _ambiguous(proc, ordered, states)
+    if groups and _uses_condition(proc):
+        for group in groups:
+            for item_id in group:
+                states[item_id]["disambiguate"] = True
+        groups = [g for group in groups for g in _ambiguous(proc, group, states)]
+    if groups and opt("disambiguate-add-year-suffix") == "true":
+        for group in groups:
+            for n, item_id in enumerate(sorted(group, key=ordered.index)):
+                proc.items[item_id]["year-suffix"] = year_suffix(n)
+
+
+def _base_names(proc) -> tuple[int, int]:
+    opts = proc.style.name_options("citation")
+    return int(opts.get("et-al-min", 0) or 0), int(opts.get("et-al-use-first", 0) or 0)
+
+
+def _add_names(proc, group: list[str], states: dict, with_given: bool) -> None:
+    """Show as many names as tell the most other works of the set apart, no more."""
+    et_al_min, use_first = _base_names(proc)
+    names = {i: [_key(n, with_given) for n in _primary_names(proc.items[i])] for i in group}
+    for item_id in group:
+        mine = names[item_id]
+        if not et_al_min or len(mine) < et_al_min or use_first >= len(mine):
+            continue
+        others = [names[o] for o in group if o != item_id]
+
+        def told_apart(n, mine=mine, others=others):
+            return sum(1 for o in others if tuple(o[:n]) != tuple(mine[:n]) or
+                       (len(o) >= et_al_min) != (len(mine) >= et_al_min))
+
+        best_n, best = use_first, told_apart(use_first)
+        for n in range(use_first + 1, len(mine) + 1):
+            score = told_apart(n)
+            if score > best:
+                best_n, best = n, score
+        if best_n > use_first:
+            states[item_id]["add_names"] = best_n - use_first
+
+
+def _level(mine: dict, other: dict) -> int:
+    """1: initials tell the names apart; 2: only full given names do."""
+    a, b = _given(mine), _given(other)
+    return 1 if a[:1] != b[:1] else 2
+
+
+def _add_givenname(proc, group: list[str], states: dict, rule: str) -> None:
+    """by-cite: expand the given names of the names a cite shares, by family, with
+    another cite of its ambiguous set."""
+    et_al_min, use_first = _base_names(proc)
+    for item_id in group:
+        mine = _primary_names(proc.items[item_id])
+        shown = len(mine)
+        if et_al_min and len(mine) >= et_al_min:
+            shown = use_first + states[item_id].get("add_names", 0)
+        levels = states[item_id].setdefault("givenname", {})
+        for i, name in enumerate(mine[:shown]):
+            if rule == "primary-name" and i:
+                break
+            for other_id in group:
+                if other_id == item_id:
+                    continue
+                theirs = _primary_names(proc.items[other_id])
+                if i < len(theirs) and _key(theirs[i], False) == _key(name, False) and \
+                        _given(theirs[i]) != _given(name):
+                    levels[i] = max(levels.get(i, 0), _level(name, theirs[i]))
+
+
+def _global_givennames(proc, ordered: list[str], states: dict, rule: str) -> None:
+    """all-names / primary-name rules: any two cited people who share a family name get
+    given names (or initials) wherever they appear."""
+    cap = 1 if rule.endswith("with-initials") else 2
+    people: dict[str, list[dict]] = {}
+    for item_id in ordered:
+        names = _primary_names(proc.items[item_id])
+        for name in names[:1] if rule.startswith("primary") else names:
+            people.setdefault(_family(name), []).append(name)
+    for item_id in ordered:
+        names = _primary_names(proc.items[item_id])
+        levels = states[item_id].setdefault("givenname", {})
+        for i, name in enumerate(names):
+            if rule.startswith("primary") and i:
+                break
+            rivals = [n for n in people.get(_family(name), []) if _given(n) != _given(name)]
+            if cap == 1:  # initials only: expand where the initials tell people apart
+                rivals = [n for n in rivals if _level(name, n) == 1]
+            if rivals:
+                levels[i] = min(cap, max(_level(name, r) for r in rivals))
+
+
+def _uses_condition(proc) -> bool:
+    return any(el.get("disambiguate") == "true" for el in proc.style.root.iter())
+
+
+def state_for(proc, item_id: str) -> dict:
+    return dict(getattr(proc, "disambiguation", {}).get(item_id, {}))

@@ -1,0 +1,386 @@
+"""Names (spec: "Names", "Name", "Name-part Order", "Et-al", "Substitute", "Label").
+
+``render_names`` handles the ``cs:names`` element: its variables (editor and translator
+merged when equal), the label, et-al truncation and ``cs:substitute``.  ``NameFormat`` turns
+one CSL-JSON name into its parts in the order the options ask for: long or short, inverted
+for ``name-as-sort-order``, initialized, with particles and suffixes where they belong.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .ir import Output, Text, decorate
+from .markup import rich
+from .style import children, local
+
+_CJK = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _opts(ctx, name_el) -> dict:
+    opts = dict(ctx.name_options)
+    if "name-form" in opts:
+        opts.setdefault("form", opts["name-form"])
+    if "name-delimiter" in opts:
+        opts.setdefault("delimiter", opts["name-delimiter"])
+    if name_el is not None:
+        opts.update(name_el.attrib)
+    return opts
+
+
+def _parts(el):
+    found = {"name": None, "et-al": None, "label": None, "substitute": None, "label_after": True}
+    for child in children(el):
+        tag = local(child)
+        if tag == "label" and found["name"] is None:
+            found["label_after"] = False
+        if tag in found:
+            found[tag] = child
+    return found
+
+
+def render_names(el, ctx, inherited=None):
+    ctx.names_depth += 1
+    try:
+        node = _render_names(el, ctx, inherited)
+    finally:
+        ctx.names_depth -= 1
+    # suppress-author drops what the first (outermost) names element renders, substitutes
+    # included.
+    if node is not None and ctx.suppress_author and not ctx.names_seen and not ctx.sorting \
+            and ctx.names_depth == 0:
+        ctx.names_seen = True
+        return None
+    return node
+
+
+def _render_names(el, ctx, inherited=None):
+    parts = _parts(el)
+    if inherited and not [c for c in children(el) if local(c) != "substitute"]:
+        parts.update({k: inherited[k] for k in ("name", "et-al", "label", "label_after")})
+    ctx.called += 1
+    variables = [v for v in el.get("variable", "").split() if ctx.value(v)]
+    names_delim = el.get("delimiter", ctx.name_options.get("names-delimiter", ""))
+    groups = []
+    label = parts["label"]
+    combined = label is None or ctx.locale.term("editortranslator", label.get("form", "long"))
+    if "editor" in variables and "translator" in variables and ctx.value("editor") == ctx.value("translator") \
+            and combined:
+        variables = [("editortranslator" if v == "editor" else v) for v in variables if v != "translator"]
+    opts = _opts(ctx, parts["name"])
+    count = 0
+    for variable in variables:
+        source = "editor" if variable == "editortranslator" else variable
+        names = ctx.value(source)
+        if not isinstance(names, list):
+            continue
+        rendered, n = name_list(names, opts, parts, ctx)
+        count += n
+        if rendered is None:
+            continue
+        label = parts["label"]
+        if label is not None and opts.get("form") != "count" and not ctx.sorting:
+            plural = label.get("plural", "contextual")
+            many = len(names) > 1 if plural == "contextual" else plural == "always"
+            term = ctx.locale.term(variable, label.get("form", "long"), many)
+            if term:
+                lab = decorate(Output([Text(term)]), label)
+                rendered = Output([rendered, lab] if parts["label_after"] else [lab, rendered])
+        groups.append(rendered)
+    if opts.get("form") == "count":
+        if count:
+            ctx.rendered += 1
+            return decorate(Output([Text(str(count))]), el)
+    elif groups:
+        ctx.rendered += 1
+        if ctx.substituting:  # a substituted variable is used up at once
+            ctx.suppressed.update("editor" if v == "editortranslator" else v for v in variables)
+            ctx.suppressed.update(["translator"] if "editortranslator" in variables else [])
+        return decorate(Output(groups, delimiter=names_delim, tag="names"), el)
+    substitute = parts["substitute"]
+    if substitute is not None:
+        for child in children(substitute):
+            mark = (ctx.called, ctx.rendered)
+            ctx.substituting += 1
+            try:
+                if local(child) == "names":
+                    node = render_names(child, ctx, inherited=parts)
+                else:
+                    from .render import render
+
+                    node = render(child, ctx)
+            finally:
+                ctx.substituting -= 1
+            if node is not None and not node.empty():
+                ctx.suppressed.update(_variables_in(child, ctx))
+                ctx.called, ctx.rendered = mark[0], mark[1] + 1
+                if local(child) == "names":
+                    node.prefix = node.prefix or el.get("prefix", "")
+                    node.suffix = node.suffix or el.get("suffix", "")
+                    for k in ("font-style", "font-weight", "font-variant", "text-decoration"):
+                        if el.get(k) and k not in node.formatting:
+                            node.formatting[k] = el.get(k)
+                    return node
+                return decorate(Output([node], tag="names"), el)
+            ctx.called, ctx.rendered = mark
+    return None
+
+
+def _variables_in(el, ctx, depth=0) -> set:
+    found = set()
+    if depth > 20:
+        return found
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        found.update(node.get("variable", "").split())
+        if node.get("macro") and node.get("macro") in ctx.style.macros:
+            found |= _variables_in(ctx.style.macros[node.get("macro")], ctx, depth + 1)
+    return {v for v in found if ctx.value(v) is not None}
+
+
+def name_list(names: list, opts: dict, parts: dict, ctx):
+    """The names of one variable, truncated by et-al; returns (node or None, count)."""
+    subsequent = ctx.mode == "citation" and ctx.cite.get("position", "first") != "first"
+    et_al_min = int(opts.get("et-al-subsequent-min" if subsequent and "et-al-subsequent-min" in opts
+                             else "et-al-min", 0) or 0)
+    use_first = int(opts.get("et-al-subsequent-use-first" if subsequent and "et-al-subsequent-use-first" in opts
+                             else "et-al-use-first", 0) or 0)
+    if ctx.sorting and ctx.sort_names:
+        et_al_min = int(ctx.sort_names.get("names-min", et_al_min) or 0)
+        use_first = int(ctx.sort_names.get("names-use-first", use_first) or 0)
+    truncated = bool(et_al_min) and len(names) >= et_al_min and use_first < len(names)
+    shown = names[: use_first + ctx.add_names] if truncated else names
+    if truncated and len(shown) >= len(names):
+        truncated, shown = False, names
+    if opts.get("form") == "count":
+        return None, len(shown)
+    if not shown:
+        return None, 0
+    fmt = NameFormat(opts, parts["name"], ctx)
+    rendered = [fmt.render(n, i) for i, n in enumerate(shown)]
+    use_last = opts.get("et-al-use-last") == "true" and truncated and len(names) - len(shown) >= 2
+    if ctx.sorting:  # sort keys compare name by name: no "and", no "et al."
+        if use_last:
+            rendered.append(fmt.render(names[-1], len(names) - 1))
+        return Output(rendered, delimiter=" ", tag="name-list"), len(shown)
+    delimiter = opts.get("delimiter", ", ")
+    out = Output(tag="name-list")
+    and_term = {"text": ctx.locale.term("and") or "and", "symbol": "&"}.get(opts.get("and", ""))
+    if use_last:
+        for i, r in enumerate(rendered):
+            if i:
+                out.children.append(Text(delimiter))
+            out.children.append(r)
+        out.children.append(Text(delimiter + "\u2026 "))
+        out.children.append(fmt.render(names[-1], len(names) - 1))
+        return out, len(shown)
+    for i, r in enumerate(rendered):
+        if i:
+            last = i == len(rendered) - 1 and not truncated
+            if last and and_term:
+                dpl = opts.get("delimiter-precedes-last", "contextual")
+                use = {"always": True, "never": False,
+                       "contextual": len(rendered) > 2,
+                       "after-inverted-name": fmt.inverted(i - 1, shown[i - 1])}.get(dpl, len(rendered) > 2)
+                out.children.append(Text(delimiter if use else " "))
+                out.children.append(Text(and_term + " "))
+            else:
+                out.children.append(Text(delimiter))
+        out.children.append(r)
+    if truncated:
+        et_al = parts["et-al"]
+        term = ctx.locale.term(et_al.get("term", "et-al") if et_al is not None else "et-al")
+        if term:
+            dpe = opts.get("delimiter-precedes-et-al", "contextual")
+            use = {"always": True, "never": False, "contextual": len(rendered) > 1,
+                   "after-inverted-name": fmt.inverted(len(rendered) - 1, shown[-1])}.get(dpe, len(rendered) > 1)
+            out.children.append(Text(delimiter if use else " "))
+            node = Output([Text(term)])
+            if et_al is not None:
+                decorate(node, et_al)
+            out.children.append(node)
+    if parts["name"] is not None:
+        name_el = parts["name"]
+        out.prefix, out.suffix = name_el.get("prefix", ""), name_el.get("suffix", "")
+        for k in ("font-style", "font-weight", "font-variant", "text-decoration", "vertical-align"):
+            if name_el.get(k):
+                out.formatting[k] = name_el.get(k)
+    return out, len(shown)
+
+
+def split_particles(name: dict) -> dict:
+    """Split lowercase particles out of family and given names (citeproc-js's parse-names)."""
+    name = dict(name)
+    if name.get("parse-names") in (False, "false"):
+        return name
+    family = name.get("family", "")
+    if len(family) > 1 and family[0] == family[-1] == '"':
+        name["family"] = family[1:-1]
+        return name
+    if family and "non-dropping-particle" not in name and family[:1].islower():
+        m = re.match(r"^((?:[a-z\u00e0-\u00ff][\w\u2019']*\s+|d['\u2019]|[a-z]+-)+)(.+)$", family)
+        if m and not m.group(2)[:1].islower():
+            name["non-dropping-particle"] = m.group(1).strip()
+            name["family"] = m.group(2)
+    given = name.get("given", "")
+    if ",!" in given and "suffix" not in name:  # "John,! Jr.": a suffix that keeps its comma
+        given, _, suffix = given.partition(",!")
+        name["given"], name["suffix"], name["comma-suffix"] = given.strip(), suffix.strip(), True
+    if given and "dropping-particle" not in name:
+        m = re.match(r"^(.+?)\s+((?:[a-z][\w']*\s*)+)$", given)
+        if m:
+            name["given"], name["dropping-particle"] = m.group(1), m.group(2).strip()
+    if given and "suffix" not in name and ", " in given:
+        g, _, s = given.partition(", ")
+        name["given"], name["suffix"] = g, s
+    return name
+
+
+def initialize(given: str, with_: str, full: bool, hyphen: bool = True) -> str:
+    """Initials for a given name (spec: "initialize-with", "initialize").
+
+    Tokens written with a period ("Ph.", "Me.", "ME.") are abbreviations already and keep
+    their letters; a single capital is an initial; a whole word becomes its initial only when
+    ``full`` (initialize="true"); lowercase words ("de") are kept as they are.
+    """
+    out, prev = "", ""
+    for word in given.split():
+        for h, chunk in enumerate(word.split("-")):
+            for i, piece in enumerate(re.findall(r"[^.]+\.?", chunk)):
+                bare = piece.rstrip(".").strip()
+                if not bare:
+                    continue
+                if piece.endswith(".") or (len(bare) == 1 and bare.isupper()):
+                    text, kind = bare + with_, "initial"
+                elif full and bare[0].isupper():
+                    text, kind = bare[0] + with_, "initial"
+                else:
+                    text, kind = bare, "word"
+                if out:
+                    if h and not i:
+                        out = out.rstrip() + ("-" if hyphen else "")
+                    elif (prev == "word" or kind == "word") and not out.endswith(" "):
+                        out += " "
+                out += text
+                prev = kind
+    return out.strip()
+
+
+class NameFormat:
+    def __init__(self, opts: dict, name_el, ctx):
+        self.opts, self.ctx = opts, ctx
+        self.form = opts.get("form", "long")
+        self.primary = True  # disambiguation expands the names of the primary list
+        if ctx.sorting and self.form == "short":  # sort keys use full names (citeproc-js)
+            self.form = "long"
+        self.sort_order = "all" if ctx.sorting else opts.get("name-as-sort-order", "")
+        self.sort_sep = opts.get("sort-separator", ", ")
+        self.init_with = opts.get("initialize-with")
+        self.initialize = opts.get("initialize", "true") != "false"
+        self.parts = {}
+        if name_el is not None:
+            for np in children(name_el):
+                if local(np) == "name-part":
+                    self.parts[np.get("name")] = np
+
+    def inverted(self, index: int, name: dict | None = None) -> bool:
+        if name is not None and (name.get("literal") or not name.get("given")):
+            return False
+        return self.form != "short" and (self.sort_order == "all" or (self.sort_order == "first" and index == 0))
+
+    def _part(self, which: str, texts: list):
+        texts = [t for t in texts if t]
+        if not texts:
+            return None
+        node = rich(_join(texts))
+        np = self.parts.get(which)
+        if np is not None:
+            decorate(node, np)
+        return node
+
+    def render(self, name: dict, index: int) -> Output:
+        node = self._render(name, index)
+        node.children = [c for c in node.children if c is not None]
+        return node
+
+    def _render(self, name: dict, index: int) -> Output:
+        if name.get("literal") or not (name.get("family") or name.get("given")):
+            text = name.get("literal") or ""
+            node = Output([Text(text)])
+            np = self.parts.get("family")
+            if np is not None:
+                decorate(node, np)
+            return Output([node], tag="name")
+        name = split_particles(name)
+        family, given = name.get("family", ""), name.get("given", "")
+        dp, ndp, suffix = (name.get("dropping-particle", ""), name.get("non-dropping-particle", ""),
+                           name.get("suffix", ""))
+        level = max(self.ctx.add_givenname, self.ctx.givenname.get(index, 0)) if self.primary else 0
+        self.level = level
+        init_with = self.init_with
+        if given and init_with is not None and not self._expand_given():
+            given = initialize(given, init_with, self.initialize, self.ctx.style.initialize_with_hyphen)
+        if self.ctx.sorting:
+            demote = self.ctx.style.demote_particle != "never"
+            key = [family, dp, ndp, given, suffix] if demote else [ndp, family, dp, given, suffix]
+            return Output([Text(" ".join(k for k in key if k))], tag="name")
+        cjk = bool(_CJK.search(family + given))
+        form = self.form
+        if form == "short" and level:
+            form = "long"
+        if cjk:
+            if form == "short":
+                return Output([self._part("family", [family])], tag="name")
+            return Output([p for p in (self._part("family", [family]), self._part("given", [given]))
+                           if p is not None], tag="name")
+        if form == "short":
+            fam = self._part("family", [_join([ndp, family])])
+            return Output([fam], tag="name")
+        demote = self.ctx.style.demote_particle
+        if self.inverted(index):
+            if demote == "display-and-sort":
+                first = self._part("family", [family])
+                rest = self._part("given", [given, dp, ndp]) if (given or dp or ndp) else None
+            else:
+                first = self._part("family", [ndp, family])
+                rest = self._part("given", [given, dp])
+            node = Output([first] if first is not None else [], tag="name")
+            if rest is not None:
+                node.children += [Text(self.sort_sep), rest]
+            if suffix:
+                node.children += [Text(self.sort_sep), Text(suffix)]
+            return node
+        # Long form: the family name-part carries the particles and the suffix.
+        given_part = self._part("given", [given]) if given else None
+        comma = name.get("comma-suffix") in (True, "true")
+        family_text = _join([ndp, family]) + ((", " if comma else " ") + suffix if suffix else "")
+        fam = self._part("family", [family_text])
+        if fam is not None and dp:
+            # The dropping particle sits inside the family affixes but outside its formatting.
+            spaced = dp if dp.endswith(("'", "\u2019", "-")) else dp + " "
+            fam = Output([Text(spaced), Output(fam.children, formatting=fam.formatting,
+                                               text_case=fam.text_case)],
+                         prefix=fam.prefix, suffix=fam.suffix)
+        node = Output(tag="name")
+        if given_part is not None:
+            node.children += [given_part, Text(" ")]
+        if fam is not None:
+            node.children.append(fam)
+        return node
+
+    def _expand_given(self) -> bool:
+        """add-givenname at level 2 prints full given names."""
+        level = getattr(self, "level", 0)
+        return level >= 2 or (level == 1 and self.init_with is None)
+
+
+def _join(texts: list) -> str:
+    out = ""
+    for t in texts:
+        if not t:
+            continue
+        if out and not out.endswith(("'", "\u2019", "-")):
+            out += " "
+        out += t
+    return out

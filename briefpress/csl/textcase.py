@@ -1,0 +1,99 @@
+"""Text-case (spec: "Text-case") and strip-periods, applied across a node's text runs.
+
+A node's text may be spread over many runs (a title with an italic word in it); the
+transformations see it as one string, so "first word" and "last word" mean what they say,
+while runs marked ``nocase`` are read for word boundaries but never changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .ir import leaves
+
+# Words title case leaves lowercase inside a title: the spec's list, plus the English
+# prepositions citeproc-js also leaves alone.
+STOP_WORDS = frozenset(["a", "an", "and", "as", "at", "but", "by", "down", "for", "from", "in", "into", "nor", "of", "on", "onto", "or", "over", "so", "the", "till", "to", "up", "via", "with", "yet", "about", "above", "across", "afore", "after", "against", "along", "alongside", "amid", "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "aside", "astride", "athwart", "atop", "barring", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "circa", "despite", "during", "except", "forenenst", "given", "inside", "lest", "like", "modulo", "near", "next", "notwithstanding", "off", "opposite", "out", "outside", "pace", "past", "per", "plus", "pro", "qua", "regarding", "sans", "since", "through", "throughout", "thru", "times", "toward", "towards", "under", "underneath", "unlike", "until", "unto", "upon", "versus", "vs.", "v.", "within", "without", "worth"])
+
+_WORD = re.compile(r"[^\s\-\u2013\u2014/]+")
+
+
+def _upper1(c: str) -> str:
+    u = c.upper()
+    return u if len(u) == 1 else c
+
+
+def _lower1(c: str) -> str:
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+def apply_text_case(node, case: str) -> None:
+    runs = leaves(node)
+    chars: list[str] = []
+    frozen: list[bool] = []
+    for run in runs:
+        chars.extend(run.text)
+        frozen.extend([run.nocase] * len(run.text))
+    text = "".join(chars)
+    if not text:
+        return
+
+    def setc(i, c):
+        if not frozen[i]:
+            chars[i] = c
+
+    if case == "lowercase":
+        for i, c in enumerate(text):
+            setc(i, _lower1(c))
+    elif case == "uppercase":
+        for i, c in enumerate(text):
+            setc(i, _upper1(c))
+    elif case == "capitalize-first":
+        for m in _WORD.finditer(text):
+            _cap_word(m, setc)
+            break
+    elif case == "capitalize-all":
+        for m in _WORD.finditer(text):
+            _cap_word(m, setc)
+    elif case == "sentence":
+        plain = "".join(c for c, f in zip(text, frozen) if not f)
+        if plain.isupper():
+            for i, c in enumerate(text):
+                setc(i, _lower1(c))
+        for m in _WORD.finditer("".join(chars)):
+            _cap_word(m, setc)
+            break
+    elif case == "title":
+        words = list(_WORD.finditer(text))
+        for n, m in enumerate(words):
+            word = m.group()
+            if any(frozen[m.start():m.end()]):
+                continue
+            bare = word.strip(".,;:!?\"'()[]\u201c\u201d\u2018\u2019").lower()
+            after_colon = n > 0 and re.search(r"[:?!]\s*$", text[words[n - 1].start():m.start()])
+            if not word.islower():
+                continue
+            compound = text[m.end():m.end() + 1] in ("-", "\u2013") and \
+                text[m.start() - 1:m.start()] not in ("-", "\u2013")
+            if bare in STOP_WORDS and not compound and n != 0 and n != len(words) - 1 and not after_colon:
+                for i in range(m.start(), m.end()):
+                    setc(i, _lower1(text[i]))
+            else:
+                _cap_word(m, setc)
+    pos = 0
+    for run in runs:
+        run.text = "".join(chars[pos:pos + len(run.text)])
+        pos += len(run.text)
+
+
+def _cap_word(m, setc) -> None:
+    for i, c in enumerate(m.group()):
+        if c.isalpha():
+            setc(m.start() + i, _upper1(c))
+            return
+
+
+def strip_periods(node) -> None:
+    for run in leaves(node):
+        run.text = run.text.replace(".", "")

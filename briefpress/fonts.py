@@ -1,0 +1,152 @@
+"""The EPUB's embedded fonts: the print edition's faces, subset to the book's characters.
+
+Many reading systems have no CJK font at all, and those that do pick their own; embedding
+the house faces makes every character render, in the same faces as the PDF.  Each face
+is found with ``fc-match`` and subset with HarfBuzz (``uharfbuzz``; milliseconds, where
+fontTools takes most of a second per CJK face) to the characters the book uses (the CJK
+faces only to the characters the Latin faces lack), with every layout feature kept and
+hinting dropped.  The subsets are stored as plain OpenType (TTF, or OTF for the CFF-based
+CJK faces): WOFF2 would save a few kilobytes after the zip's own compression but costs
+a third of a second per face to compress.  Subsets are kept in the build cache keyed by
+the font file and the characters.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import digest
+
+ALWAYS = {chr(c) for c in range(0x20, 0x7F)} | set("\u00a0\u2002\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    weight: int
+    style: str
+    pattern: str  # for fc-match
+    cjk: bool = False
+
+    @property
+    def stem(self) -> str:
+        style = {400: "Regular", 700: "Bold"}[self.weight] + ("Italic" if self.style == "italic" else "")
+        return self.family.replace(" ", "") + "-" + style.replace("RegularItalic", "Italic")
+
+
+FACES = [
+    Face("Noto Serif", 400, "normal", "Noto Serif:regular"),
+    Face("Noto Serif", 700, "normal", "Noto Serif:bold"),
+    Face("Noto Serif", 400, "italic", "Noto Serif:italic"),
+    Face("Noto Serif", 700, "italic", "Noto Serif:bold:italic"),
+    Face("Noto Sans", 400, "normal", "Noto Sans:regular"),
+    Face("Noto Sans", 700, "normal", "Noto Sans:bold"),
+    # CJK runs are rare and short in a brief: regular weights only (bold is synthesised).
+    Face("Noto Serif CJK SC", 400, "normal", "Noto Serif CJK SC:regular", cjk=True),
+    Face("Noto Sans CJK SC", 400, "normal", "Noto Sans CJK SC:regular", cjk=True),
+]
+
+
+@dataclass
+class EmbeddedFont:
+    face: Face
+    file_name: str  # inside fonts/
+    data: bytes
+    media_type: str
+    format: str  # for the CSS src: "truetype" or "opentype"
+
+
+def find(face: Face) -> tuple[Path, int] | None:
+    """The font file and collection index fontconfig gives for a face, if it is that family."""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
+                             capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path, _, rest = out.partition("|")
+    index, _, families = rest.partition("|")
+    if not path or face.family not in families.split(","):
+        return None  # fontconfig fell back to another family: embedding that would mislead
+    return Path(path), int(index or 0)
+
+
+def embed(text: str, cache=None) -> list[EmbeddedFont]:
+    """Subsets of the house faces covering ``text``; faces not installed are left out."""
+    chars = set(text) - {"\n", "\r", "\t"}
+    found = {face: find(face) for face in FACES}
+    latin = next((f for f in FACES if not f.cjk and found[f]), None)
+    latin_chars = _covered(found[latin], chars) if latin else set()
+    result = []
+    for face in FACES:
+        location = found[face]
+        if location is None:
+            continue
+        wanted = (chars - latin_chars) if face.cjk else (chars | ALWAYS)
+        wanted = {c for c in wanted if not c.isspace() or c == " "}
+        if face.cjk and not wanted:
+            continue
+        data = _subset(location, wanted, cache)
+        if data:
+            cff = data[:4] == b"OTTO"
+            result.append(EmbeddedFont(face, face.stem + (".otf" if cff else ".ttf"), data,
+                                       "font/otf" if cff else "font/ttf", "opentype" if cff else "truetype"))
+    return result
+
+
+def css(fonts: list[EmbeddedFont], folder: str = "../fonts") -> str:
+    rules = []
+    for font in fonts:
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{font.face.family}";\n'
+            f"  font-weight: {font.face.weight};\n"
+            f"  font-style: {font.face.style};\n"
+            f'  src: url("{folder}/{font.file_name}") format("{font.format}");\n'
+            "}\n")
+    return "".join(rules)
+
+
+def _face(location: tuple[Path, int]):
+    import uharfbuzz as hb
+
+    path, index = location
+    return hb.Face(hb.Blob.from_file_path(str(path)), index)
+
+
+def _covered(location: tuple[Path, int], chars: set[str]) -> set[str]:
+    cmap = set(_face(location).unicodes)
+    return {c for c in chars if ord(c) in cmap}
+
+
+_MEMO: dict[str, bytes] = {}  # subsets made in this process (tests build many small books)
+
+
+def _subset(location: tuple[Path, int], chars: set[str], cache) -> bytes | None:
+    import uharfbuzz as hb
+
+    path, index = location
+    stat = path.stat()
+    key = digest("font-subset", hb.__version__, str(path), index, stat.st_size, stat.st_mtime_ns,
+                 "".join(sorted(chars)))
+    if key in _MEMO:
+        return _MEMO[key]
+    if cache is not None and (hit := cache.get("fonts", key)) is not None:
+        return hit
+    face = _face(location)
+    wanted = hb.SubsetInput()
+    for c in chars:
+        wanted.unicode_set.add(ord(c))
+    for kind in (wanted.layout_feature_tag_set, wanted.sets(hb.SubsetInputSets.NAME_ID)):
+        kind.clear()
+        kind.invert()  # every layout feature; every name record (the SIL OFL notice included)
+    wanted.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(face, wanted)
+    if subset is None or not set(subset.unicodes):
+        return None
+    data = bytes(subset.blob.data)
+    _MEMO[key] = data
+    if cache is not None:
+        cache.put("fonts", key, data)
+    return data
