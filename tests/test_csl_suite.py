@@ -17,6 +17,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -133,6 +135,8 @@ def run_suite(folder: Path) -> tuple[list[str], list[str], dict]:
 
 
 def test_csl_suite_matches_known_failures():
+    if not SUITE.is_dir():  # it lives in shared/, beside the repository, as in CI
+        pytest.skip(f"the CSL test suite is not at {SUITE}")
     passed, failed, details = run_suite(SUITE)
     crashes = sorted(n for n, d in details.items() if d.startswith(("crash", "timeout")))
     total = len(passed) + len(failed)
