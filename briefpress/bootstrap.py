@@ -35,9 +35,9 @@ def _say(message: str) -> None:
 
 
 def _has_library(name: str) -> bool:
-    import ctypes.util
-
-    return ctypes.util.find_library(name.split(".so")[0].removeprefix("lib")) is not None
+    """Whether a shared library is installed (a file check: no ldconfig on every run)."""
+    return any(any(Path(d).glob(name)) for d in ("/usr/lib", "/usr/lib64", "/usr/lib/x86_64-linux-gnu",
+                                             "/usr/lib/aarch64-linux-gnu", "/usr/local/lib"))
 
 
 def debian_packages(test: bool) -> None:

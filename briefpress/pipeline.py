@@ -32,7 +32,7 @@ def read(project: Project, report: Report, cache=None) -> Publication:
     from .bibliography import read_bibliography
     from .citeformat import CiteprocFormatter
     from .manuscript import read_chapters
-    from .render import house_templates
+    from .project import house_templates
     from .resources import Resources
 
     metadata = load_metadata(project, report)
@@ -73,7 +73,7 @@ def _check(project: Project, publication: Publication, report: Report, cache) ->
 def fingerprint(project: Project, formats, strict: bool) -> str:
     """Everything a build's outputs depend on: the sources, the templates, the engine."""
     from .cache import digest
-    from .render import house_templates
+    from .project import house_templates
 
     files = []
     roots = [project.manuscript, project.figures, project.templates, project.root / "data",
@@ -134,7 +134,8 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
     publication.changes = changes if meta.edition.whats_new else None
     seconds["read"] = time.perf_counter() - start
 
-    from .render import environment, house_templates
+    from .project import house_templates
+    from .render import environment
     from .resources import Resources
 
     env = environment(project.templates)

@@ -52,6 +52,16 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def house_templates() -> Path:
+    """The house style: ``templates/`` of the source tree, or its installed copy."""
+    source_tree = Path(__file__).resolve().parent.parent / "templates"
+    if (source_tree / "pdf").is_dir():
+        return source_tree
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("briefpress") / "templates"))
+
+
 @dataclass
 class Project:
     """The parts of a project folder, as the design card lays them out."""

@@ -6,7 +6,6 @@ Autoescaping is on and undefined variables are errors that name the template and
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 import jinja2
@@ -15,14 +14,7 @@ from markupsafe import Markup
 from .anchors import reference_anchor
 from .errors import BriefError
 from .model import Publication
-
-
-def house_templates() -> Path:
-    """The house style: ``templates/`` of the source tree, or its installed copy."""
-    source_tree = Path(__file__).resolve().parent.parent / "templates"
-    if (source_tree / "pdf").is_dir():
-        return source_tree
-    return Path(str(importlib.resources.files("briefpress") / "templates"))
+from .project import house_templates
 
 
 def environment(project_templates: Path | None) -> jinja2.Environment:
