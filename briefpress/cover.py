@@ -28,8 +28,11 @@ def cover_html(print_html: str) -> str | None:
     return head + "\n" + found.group(0) + "\n</body>\n</html>\n"
 
 
-def render_cover(print_html: str, base_url: str, fetcher, cache=None) -> bytes | None:
-    """PNG bytes of the cover page, :data:`HEIGHT` pixels high."""
+def render_cover(print_html: str, base_url: str, make_fetcher, cache=None) -> bytes | None:
+    """PNG bytes of the cover page, :data:`HEIGHT` pixels high.
+
+    ``make_fetcher`` is called only on a cache miss: creating a WeasyPrint fetcher
+    imports WeasyPrint, which costs about a second that a cached cover should not pay."""
     html = cover_html(print_html)
     if html is None:
         return None
@@ -45,7 +48,7 @@ def render_cover(print_html: str, base_url: str, fetcher, cache=None) -> bytes |
     from PIL import Image
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    laid_out = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+    laid_out = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=make_fetcher()).render()
     one_page = laid_out.copy(laid_out.pages[:1]).write_pdf()
     pdf = pypdfium2.PdfDocument(one_page)
     try:
