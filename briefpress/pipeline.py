@@ -54,19 +54,20 @@ def read(project: Project, report: Report, cache=None) -> Publication:
     # Charts are drawn into the build's cache folder (OUT/.cache/charts/), which the
     # writers' resources serve; without a cache they travel as data: URLs.
     figures.prepare(publication, resources, report, cache.folder if cache is not None and cache.enabled else None)
-    _check(project, publication, report, cache)
+    _check(project, publication, resources, report, cache)
     report.raise_if_errors()
     return publication
 
 
-def _check(project: Project, publication: Publication, report: Report, cache) -> None:
+def _check(project: Project, publication: Publication, resources, report: Report, cache) -> None:
+    """Checks on the whole publication, through the same sandbox the chapters were read with."""
     from . import checks
-    from .resources import Resources, check_templates
+    from .resources import check_templates
 
     check_templates(project.root, publication.metadata.allow_remote, report)  # the sandbox, for overrides
     checks.check_links(publication, report)
     checks.check_footnotes(publication, report)
-    checks.check_figures(publication, Resources(project.root), report)
+    checks.check_figures(publication, resources, report)
     checks.check_characters(publication, report, cache)
 
 
