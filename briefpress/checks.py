@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -60,37 +59,21 @@ def check_figures(publication: Publication, resources, report: Report) -> None:
                 report.error(exc.diagnostics[0].message, chapter.path, fig.line or _line(chapter.source, fig.src))
 
 
-def _font_files() -> list[tuple[str, int]]:
-    files = []
-    for family in HOUSE_FAMILIES:
-        try:
-            out = subprocess.run(["fc-match", "-f", "%{family}\n%{file}\n%{index}", family],
-                                 capture_output=True, text=True, check=True, timeout=10).stdout.split("\n")
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if len(out) >= 3 and family in out[0].split(","):
-            files.append((out[1], int(out[2] or 0)))
-    return files
+def _font_files() -> list[tuple[Path, int]]:
+    """The regular face of each house family that is installed."""
+    from . import fonts
+
+    regular = [face for face in fonts.FACES if face.weight == 400 and face.style == "normal"]
+    return [location for face in regular if (location := fonts.find(face)) is not None]
 
 
-def covered_characters(chars: set[str], cache=None) -> set[str]:
+def covered_characters(chars: set[str]) -> set[str]:
     """The subset of ``chars`` that some house font has a glyph for."""
-    from .cache import digest
-
-    files = _font_files()
-    key = digest("coverage", sorted(chars), [(f, i, Path(f).stat().st_mtime_ns) for f, i in files])
-    if cache is not None and (hit := cache.get("fonts", key)) is not None:
-        return hit
-    from fontTools.ttLib import TTFont
+    from . import fonts
 
     covered: set[str] = set()
-    for path, index in files:
-        font = TTFont(path, fontNumber=index, lazy=True)
-        cmap = font.getBestCmap() or {}
-        covered |= {c for c in chars if ord(c) in cmap}
-        font.close()
-    if cache is not None:
-        cache.put("fonts", key, covered)
+    for location in _font_files():
+        covered |= fonts.covered(location, chars - covered)
     return covered
 
 
@@ -110,7 +93,7 @@ def check_characters(publication: Publication, report: Report, cache=None) -> No
                 used.setdefault(char, (meta.source, None))
     if not used:
         return
-    covered = covered_characters(set(used), cache)
+    covered = covered_characters(set(used))
     if not _font_files():
         report.warning("the house fonts (Noto Serif, Noto Sans, Noto Serif/Sans CJK SC) are not installed; "
                        "the system's fonts will be used", hint="apt-get install fonts-noto-core fonts-noto-cjk")

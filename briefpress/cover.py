@@ -1,76 +1,251 @@
-"""The EPUB's cover image: the PDF's typographic cover, rasterised.
+"""The EPUB's cover image: the print edition's typographic cover, drawn with Pillow.
 
-Only the cover section of the print HTML is laid out (one page, a fraction of a second),
-written as a one-page PDF and rendered to PNG with pdfium (the ``pypdfium2`` wheel; no
-network, no external tool).  The result is cached by the cover's HTML, since the cover
-changes far less often than the text.
+The cover is drawn from the publication's metadata in the house design of the print
+cover (``templates/pdf/brief.css``, ``.cover``): the same page proportions, colours,
+faces, sizes and spacing, in millimetres converted to pixels.  Pillow draws it directly
+with FreeType (and HarfBuzz through libraqm where the text needs shaping), in a few
+hundredths of a second: laying out the print HTML for one page would first import
+WeasyPrint, which costs an EPUB-only build about a second.  Characters the Latin faces
+lack (a Chinese title) are drawn in the CJK face, as in the PDF.
+
+The result is deterministic and cached by everything it is drawn from.
 """
 
 from __future__ import annotations
 
 import io
-import re
+from dataclasses import dataclass
 
 from .cache import digest
+from .model import Publication
 
 HEIGHT = 1800  # pixels; stores and reading systems ask for at least 1600
+STYLE_VERSION = "2"  # bump when the drawing below changes, so cached covers are redrawn
 _MEMO: dict[str, bytes] = {}  # covers drawn in this process (the watcher, the tests)
-COVER = re.compile(r'<section class="cover[ "].*?</section>', re.DOTALL)
+
+# The print cover's design (brief.css, .cover), in millimetres and points.
+PAGE_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+PADDING_MM = (62.0, 24.0, 28.0, 30.0)  # top, right, bottom, left
+PADDING_TOP_WITH_IMAGE_MM = 24.0
+ACCENT, RULE = "#1f3a5f", "#7fb2a8"
+WHITE, PALE, PALER = "#ffffff", "#dbe5f0", "#c9d6e6"
+PT_MM = 25.4 / 72
 
 
-def cover_html(print_html: str) -> str | None:
-    """The print HTML with the cover section only (``None`` if a template has no cover)."""
-    found = COVER.search(print_html)
-    body = print_html.find("<body")
-    if found is None or body < 0:
-        return None
-    head = print_html[:print_html.index(">", body) + 1]
-    return head + "\n" + found.group(0) + "\n</body>\n</html>\n"
+@dataclass(frozen=True)
+class Text:
+    """One paragraph of the cover, as the print CSS sets it."""
+    text: str
+    family: str  # "Noto Serif" or "Noto Sans"
+    bold: bool
+    size_pt: float
+    line_height: float
+    color: str
+    after_mm: float  # space below the paragraph
+    width_mm: float | None = None  # a narrower measure than the page's (max-width)
+    tracking_em: float = 0.0  # letter-spacing
 
 
-def render_cover(print_html: str, base_url: str, make_fetcher, cache=None) -> bytes | None:
-    """PNG bytes of the cover page, :data:`HEIGHT` pixels high.
+def blocks(publication: Publication) -> list[Text | tuple]:
+    """The cover's paragraphs, top to bottom, with ``("rule",)`` for the accent rule."""
+    meta = publication.metadata
+    date = meta.edition.date
+    out: list = []
+    if meta.series:
+        out.append(Text(meta.series.upper(), "Noto Sans", False, 9, 1.45, PALER, 14, tracking_em=0.18))
+    out.append(Text(meta.title, "Noto Serif", True, 34, 1.1, WHITE, 6))
+    if meta.subtitle:
+        out.append(Text(meta.subtitle, "Noto Sans", False, 13, 1.35, PALE, 0, width_mm=130))
+    out.append(("rule",))
+    out.append(Text(", ".join(a.name for a in meta.authors), "Noto Sans", True, 12, 1.45, WHITE, 1.5))
+    out.append(Text(f"Updated on {date.day} {date.strftime('%B')} {date.year}", "Noto Sans", False, 10, 1.45,
+                    PALE, 1.5))
+    if meta.publisher:
+        out.append(Text(meta.publisher, "Noto Sans", False, 10, 1.45, PALE, 1.5))
+    return out
 
-    ``make_fetcher`` is called only on a cache miss: creating a WeasyPrint fetcher
-    imports WeasyPrint, which costs about a second that a cached cover should not pay."""
-    html = cover_html(print_html)
-    if html is None:
-        return None
-    key = digest("cover", html, HEIGHT)
+
+def render_cover(publication: Publication, resources, cache=None) -> bytes:
+    """PNG bytes of the cover, :data:`HEIGHT` pixels high."""
+    meta = publication.metadata
+    image_bytes = b""
+    if meta.cover_image:
+        image_bytes, _mime = resources.read(meta.cover_image, publication.root)
+    key = digest("cover", STYLE_VERSION, HEIGHT, meta.page_size, repr(blocks(publication)), meta.cover_credit,
+                 digest("image", image_bytes.hex()) if image_bytes else "", _font_key())
     if key in _MEMO:
         return _MEMO[key]
     if cache is not None and (hit := cache.get("covers", key)) is not None:
         return hit
-    import logging
-
-    import pypdfium2
-    import weasyprint
-    from PIL import Image
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    laid_out = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=make_fetcher()).render()
-    one_page = laid_out.copy(laid_out.pages[:1]).write_pdf()
-    pdf = pypdfium2.PdfDocument(one_page)
-    try:
-        page = pdf[0]
-        scale = HEIGHT / page.get_height()
-        image = page.render(scale=scale).to_pil().convert("RGB")
-    finally:
-        pdf.close()
-    # The print cover may sit inside a white page edge (the body's margin): trim it.
-    from PIL import ImageChops
-
-    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
-    if box and box != (0, 0, *image.size):
-        image = image.crop(box)
-    if image.height != HEIGHT:  # rounding and trimming: exactly the promised height
-        image = image.resize((round(image.width * HEIGHT / image.height), HEIGHT), Image.LANCZOS)
-    out = io.BytesIO()
-    # A flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts.
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, "PNG", optimize=True)
-    data = out.getvalue()
+    data = _draw(publication, image_bytes)
     _MEMO[key] = data
     if cache is not None:
         cache.put("covers", key, data)
     return data
+
+
+def _draw(publication: Publication, image_bytes: bytes) -> bytes:
+    from PIL import Image, ImageDraw
+
+    meta = publication.metadata
+    width_mm, height_mm = PAGE_MM.get(meta.page_size, PAGE_MM["a4"])
+    scale = HEIGHT / height_mm  # pixels per millimetre
+    width = round(width_mm * scale)
+    canvas = Image.new("RGB", (width, HEIGHT), ACCENT)
+    draw = ImageDraw.Draw(canvas)
+    top, right, _bottom, left = PADDING_MM
+    measure = width_mm - left - right
+    y = (PADDING_TOP_WITH_IMAGE_MM if image_bytes else top) * scale
+    if image_bytes:
+        y = _cover_image(canvas, draw, image_bytes, meta.cover_credit, left * scale, y, measure * scale, scale)
+    for block in blocks(publication):
+        if isinstance(block, tuple):  # the rule: 28 mm long, 2 pt thick, 12 mm above, 8 mm below
+            y += 12 * scale
+            draw.rectangle([left * scale, y, (left + 28) * scale, y + 2 * PT_MM * scale], fill=RULE)
+            y += (2 * PT_MM + 8) * scale
+            continue
+        y = _paragraph(draw, block, left * scale, y, (block.width_mm or measure) * scale, scale)
+    out = io.BytesIO()
+    # A flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts.
+    palette = canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette.save(out, "PNG", compress_level=9)
+    return out.getvalue()
+
+
+def _cover_image(canvas, draw, data: bytes, credit: str, x: float, y: float, width: float, scale: float) -> float:
+    """The cover image across the measure, at most 90 mm high, cropped to fill (object-fit: cover)."""
+    from PIL import Image, ImageOps
+
+    picture = Image.open(io.BytesIO(data))
+    picture = ImageOps.exif_transpose(picture).convert("RGB")
+    box_height = min(90 * scale, width * picture.height / picture.width)
+    fitted = ImageOps.fit(picture, (round(width), round(box_height)), Image.LANCZOS)
+    canvas.paste(fitted, (round(x), round(y)))
+    y += box_height
+    if credit:
+        y += 1.5 * scale
+        y = _paragraph(draw, Text(credit, "Noto Sans", False, 7, 1.45, PALER, 0), x, y, width, scale)
+    return y + 10 * scale
+
+
+def _paragraph(draw, block: Text, x: float, y: float, width: float, scale: float) -> float:
+    """Draws ``block`` wrapped to ``width`` from the top ``y``; the y below it."""
+    size = block.size_pt * PT_MM * scale
+    fonts = _fonts(block.family, block.bold, round(size))
+    synthetic = [font for font, _covers, is_cjk in fonts if is_cjk]
+    tracking = block.tracking_em * size
+    line_box = size * block.line_height
+    for line in _wrap(block.text, fonts, width, tracking):
+        baseline = y + (line_box - size * 1.362) / 2 + size * 1.069  # Noto: ascender 1.069, descender 0.293
+        pen = x
+        for run, font in _runs(line, fonts):
+            # A regular CJK face in a bold line is emboldened, as the print edition synthesises it.
+            stroke = max(1, round(size / 40)) if block.bold and font in synthetic else 0
+            for piece in (run if tracking else [run]):
+                draw.text((pen, baseline), piece, font=font, fill=block.color, anchor="ls",
+                          stroke_width=stroke, stroke_fill=block.color)
+                pen += font.getlength(piece) + tracking
+        y += line_box
+    return y + block.after_mm * scale
+
+
+def _wrap(text: str, fonts, width: float, tracking: float) -> list[str]:
+    """Greedy line breaking at spaces (and between CJK characters), as a browser does."""
+    words = []
+    for word in text.split(" "):
+        if any(_is_cjk(c) for c in word):
+            words.extend(_cjk_pieces(word))
+        else:
+            words.append(word + " ")
+    lines, current = [], ""
+    for word in words:
+        trial = current + word
+        if current and _width(trial.rstrip(" "), fonts, tracking) > width:
+            lines.append(current.rstrip(" "))
+            current = word
+        else:
+            current = trial
+    if current.strip():
+        lines.append(current.rstrip(" "))
+    return lines
+
+
+def _is_cjk(char: str) -> bool:
+    return 0x2E80 <= ord(char) <= 0x9FFF or 0xF900 <= ord(char) <= 0xFAFF or 0x20000 <= ord(char) <= 0x3FFFF
+
+
+def _cjk_pieces(word: str) -> list[str]:
+    """A word with CJK characters, as pieces a line may break between."""
+    pieces, latin = [], ""
+    for char in word:
+        if _is_cjk(char):
+            if latin:
+                pieces.append(latin)
+                latin = ""
+            pieces.append(char)
+        else:
+            latin += char
+    pieces.append(latin + " ")
+    return [p for p in pieces if p]
+
+
+def _width(text: str, fonts, tracking: float) -> float:
+    return sum(font.getlength(run) for run, font in _runs(text, fonts)) + tracking * len(text)
+
+
+def _runs(text: str, fonts) -> list[tuple[str, object]]:
+    """``text`` split into runs of the first font that has a glyph for each character."""
+    runs: list[tuple[str, object]] = []
+    for char in text:
+        font = next((f for f, covers, _cjk in fonts if char == " " or covers(char)), fonts[0][0])
+        if runs and runs[-1][1] is font:
+            runs[-1] = (runs[-1][0] + char, font)
+        else:
+            runs.append((char, font))
+    return runs
+
+
+_FONT_CACHE: dict = {}
+
+
+def _fonts(family: str, bold: bool, size: int) -> list:
+    """(font, covers(char), is CJK) for the Latin face and its CJK fallback at ``size`` pixels;
+    Pillow's own font if neither is installed."""
+    from PIL import ImageFont
+
+    from . import fonts
+
+    wanted = (family, bold, size)
+    if wanted in _FONT_CACHE:
+        return _FONT_CACHE[wanted]
+    chain = []
+    for face in fonts.FACES:  # the CJK faces have a regular weight only: bold is synthesised, as in print
+        if face.style != "normal" or face.family not in (family, family + " CJK SC"):
+            continue
+        if face.cjk or face.weight == (700 if bold else 400):
+            location = fonts.find(face)
+            if location is not None:
+                path, index = location
+                font = ImageFont.truetype(str(path), size, index=index)
+                chain.append((font, _coverage(location), face.cjk))
+    if not chain:
+        chain = [(ImageFont.load_default(size), lambda char: True, False)]
+    _FONT_CACHE[wanted] = chain
+    return chain
+
+
+def _coverage(location):
+    import uharfbuzz as hb
+
+    from . import fonts
+
+    font = hb.Font(fonts.hb_face(location))
+    return lambda char: bool(font.get_nominal_glyph(ord(char)))
+
+
+def _font_key() -> str:
+    """Which font files draw the cover: a change of installed fonts redraws it."""
+    from . import fonts
+
+    found = [fonts.find(face) for face in fonts.FACES if face.style == "normal"]
+    return digest("cover-fonts", [(str(p), i, p.stat().st_size) for p, i in filter(None, found)])

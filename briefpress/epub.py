@@ -99,7 +99,7 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
     print_html = html_document(publication, env)
     if page_map is None:
         page_map = pagemap.recall(cache, print_html)
-    cover_png = render_cover(print_html, publication.root.as_uri() + "/", resources.weasyprint_fetcher, cache)
+    cover_png = render_cover(publication, resources, cache)
     docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_png else None)
     page_list = pagemap.insert(docs, page_map) if page_map else []
     link_across_files(docs)

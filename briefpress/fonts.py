@@ -13,6 +13,7 @@ the font file and the characters.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,11 @@ class EmbeddedFont:
     format: str  # for the CSS src: "truetype" or "opentype"
 
 
+@functools.lru_cache(maxsize=None)
 def find(face: Face) -> tuple[Path, int] | None:
-    """The font file and collection index fontconfig gives for a face, if it is that family."""
+    """The font file and collection index fontconfig gives for a face, if it is that family.
+
+    Asked once per face and process: fontconfig's answer does not change during a build."""
     try:
         out = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
                              capture_output=True, text=True, timeout=20, check=False).stdout
@@ -77,7 +81,7 @@ def embed(text: str, cache=None) -> list[EmbeddedFont]:
     chars = set(text) - {"\n", "\r", "\t"}
     found = {face: find(face) for face in FACES}
     latin = next((f for f in FACES if not f.cjk and found[f]), None)
-    latin_chars = _covered(found[latin], chars) if latin else set()
+    latin_chars = covered(found[latin], chars) if latin else set()
     result = []
     for face in FACES:
         location = found[face]
@@ -108,16 +112,19 @@ def css(fonts: list[EmbeddedFont], folder: str = "../fonts") -> str:
     return "".join(rules)
 
 
-def _face(location: tuple[Path, int]):
+def hb_face(location: tuple[Path, int]):
     import uharfbuzz as hb
 
     path, index = location
     return hb.Face(hb.Blob.from_file_path(str(path)), index)
 
 
-def _covered(location: tuple[Path, int], chars: set[str]) -> set[str]:
-    cmap = set(_face(location).unicodes)
-    return {c for c in chars if ord(c) in cmap}
+def covered(location: tuple[Path, int], chars: set[str]) -> set[str]:
+    """The characters of ``chars`` the face has a glyph for (HarfBuzz reads the cmap lazily)."""
+    import uharfbuzz as hb
+
+    font = hb.Font(hb_face(location))
+    return {c for c in chars if font.get_nominal_glyph(ord(c))}
 
 
 _MEMO: dict[str, bytes] = {}  # subsets made in this process (tests build many small books)
@@ -134,7 +141,7 @@ def _subset(location: tuple[Path, int], chars: set[str], cache) -> bytes | None:
         return _MEMO[key]
     if cache is not None and (hit := cache.get("fonts", key)) is not None:
         return hit
-    face = _face(location)
+    face = hb_face(location)
     wanted = hb.SubsetInput()
     for c in chars:
         wanted.unicode_set.add(ord(c))
