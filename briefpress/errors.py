@@ -48,6 +48,9 @@ class BriefError(Exception):
         self.diagnostics = list(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self):  # travels whole from the PDF worker process
+        return (BriefError, (self.diagnostics,))
+
 
 def _display(path) -> str | None:
     if path is None:

@@ -19,12 +19,30 @@ def html_document(publication: Publication, env) -> str:
     return render(env, "pdf/brief.html.j2", **ctx)
 
 
-def render_pdf(publication: Publication, env, resources: Resources, page_map: list | None = None,
-               cache=None) -> tuple[bytes, int]:
-    """The PDF's bytes and its page count.
+def job(publication: Publication, env, resources: Resources, want_map: bool) -> dict:
+    """Everything the layout needs, as plain data: it may travel to the PDF worker."""
+    meta = publication.metadata
+    attachments = []
+    if meta.attach_bibliography and publication.bibliography_path is not None:
+        # PDF/A-3 allows the source data to travel with the brief; only on request.
+        data, _mime = resources.read(str(publication.bibliography_path))
+        attachments.append({"data": data, "name": publication.bibliography_path.name,
+                            "date": meta.edition.date})
+    return {
+        "html": html_document(publication, env),
+        "base_url": publication.root.as_uri() + "/",
+        "sandbox": resources.settings(),
+        "variant": meta.pdf_variant,
+        "identifier": meta.identifier,
+        "attachments": attachments,
+        "want_map": want_map,
+    }
 
-    ``page_map``, when given, receives where each page starts (for the EPUB's page-list);
-    the map is also kept in the build cache for a later EPUB-only build."""
+
+def lay_out(job: dict, on_page_map, answer) -> None:
+    """Lays out ``job`` with WeasyPrint: calls ``on_page_map(map)`` as soon as the pages are
+    known (when the job wants the map), then ``answer(("pdf", bytes, pages, refused))``,
+    ``refused`` being what the sandbox refused to load (url → (message, hint))."""
     import logging
 
     import weasyprint
@@ -32,39 +50,79 @@ def render_pdf(publication: Publication, env, resources: Resources, page_map: li
     # WeasyPrint reports problems through logging; ours come through the fetcher instead.
     # (Font subsetting is fast only with HarfBuzz-Subset: Debian's libharfbuzz-subset0.)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = resources.weasyprint_fetcher()
-    html = html_document(publication, env)
-    document = weasyprint.HTML(
-        string=html,
-        base_url=publication.root.as_uri() + "/",
-        url_fetcher=fetcher,
-    )
-    meta = publication.metadata
+    fetcher = Resources.from_settings(job["sandbox"]).weasyprint_fetcher()
+    document = weasyprint.HTML(string=job["html"], base_url=job["base_url"], url_fetcher=fetcher)
     attachments = []
-    if meta.attach_bibliography and publication.bibliography_path is not None:
-        # PDF/A-3 allows the source data to travel with the brief; only on request.
-        stamp = dt.datetime.combine(meta.edition.date, dt.time(0, 0), tzinfo=dt.UTC)
-        data, _mime = resources.read(str(publication.bibliography_path))
+    for spec in job["attachments"]:
+        stamp = dt.datetime.combine(spec["date"], dt.time(0, 0), tzinfo=dt.UTC)
         attachments.append(weasyprint.Attachment(
-            string=data, name=publication.bibliography_path.name, description="Bibliography (BibTeX)",
+            string=spec["data"], name=spec["name"], description="Bibliography (BibTeX)",
             created=stamp, modified=stamp, relationship="Source", url_fetcher=fetcher,
         ))
     options = {
-        "pdf_variant": meta.pdf_variant,
+        "pdf_variant": job["variant"],
         "pdf_tags": True,  # tagged under every variant: screen readers need the structure
-        "pdf_identifier": meta.identifier.encode("utf-8"),
+        "pdf_identifier": job["identifier"].encode("utf-8"),
         "attachments": attachments,
     }
     laid_out = document.render(**options)
-    if page_map is not None or cache is not None:
+    if job["want_map"]:
         from . import pagemap
 
-        found = pagemap.locate(laid_out)
-        pagemap.remember(cache, html, found)
-        if page_map is not None:
-            page_map[:] = found
+        on_page_map(pagemap.locate(laid_out))
     strip_attachments(laid_out)  # attachments only from the metadata, never from the HTML
     pdf = laid_out.write_pdf(**options)
-    if fetcher.refused:
-        raise fetcher.error(publication)
-    return pdf, len(laid_out.pages)
+    answer(("pdf", pdf, len(laid_out.pages), fetcher.refusals()))
+
+
+class PdfRender:
+    """A PDF being laid out, here or in the worker: the page map first, then the PDF."""
+
+    def __init__(self, publication: Publication, env, resources: Resources, cache=None, worker=None):
+        self.publication, self.resources, self.cache, self.worker = publication, resources, cache, worker
+        self.job = job(publication, env, resources, want_map=True)
+        self._map = None
+        self._answer = None
+        if worker is not None:
+            worker.send(self.job)
+        else:
+            lay_out(self.job, self._keep_map, self._keep_answer)
+
+    def _keep_map(self, found) -> None:
+        self._map = found
+
+    def _keep_answer(self, answer) -> None:
+        self._answer = answer
+
+    def page_map(self) -> list:
+        """Where each page starts (blocks until the layout is done); kept in the build cache
+        for a later EPUB-only build."""
+        if self._map is None and self.worker is not None:
+            _kind, self._map = self.worker.receive()
+        from . import pagemap
+
+        pagemap.remember(self.cache, self.job["html"], self._map)
+        return self._map
+
+    def result(self) -> tuple[bytes, int]:
+        """The PDF's bytes and its page count."""
+        if self._map is None:
+            self.page_map()
+        if self._answer is None:
+            self._answer = self.worker.receive()
+        _kind, pdf, pages, refused = self._answer
+        if refused:
+            raise self.resources.refusal_error(refused, self.publication)
+        return pdf, pages
+
+
+def render_pdf(publication: Publication, env, resources: Resources, page_map: list | None = None,
+               cache=None) -> tuple[bytes, int]:
+    """The PDF's bytes and its page count, laid out in this process.
+
+    ``page_map``, when given, receives where each page starts (for the EPUB's page-list)."""
+    render = PdfRender(publication, env, resources, cache)
+    found = render.page_map()
+    if page_map is not None:
+        page_map[:] = found
+    return render.result()

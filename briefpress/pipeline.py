@@ -30,7 +30,6 @@ def read(project: Project, report: Report, cache=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms."""
     from . import citations, crossrefs, figures
     from .bibliography import read_bibliography
-    from .citeformat import CiteprocFormatter
     from .manuscript import read_chapters
     from .project import house_templates
     from .resources import Resources
@@ -47,7 +46,9 @@ def read(project: Project, report: Report, cache=None) -> Publication:
                               references=references,
                               bibliography_path=project.bibliography if project.bibliography.is_file() else None)
     def formatter():
-        return CiteprocFormatter(metadata.citation_style, locale=metadata.language)
+        from .csl.formatter import CslFormatter
+
+        return CslFormatter(metadata.citation_style, locale=metadata.language)
 
     citations.resolve(publication, formatter, report, cache)
     crossrefs.number(publication, report)
@@ -125,44 +126,27 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
 
     seconds = {}
     cache = Cache(out / ".cache" if use_cache else None)
-    progress("read")
-    publication = read(project, report, cache)
-    report.raise_if_errors(strict=strict)
-    meta = publication.metadata
-    current = editions.manifest(publication)
-    before = editions.previous_manifest(out, meta.slug, meta.edition.date)
-    changes = editions.diff(before, current) if before else None
-    publication.changes = changes if meta.edition.whats_new else None
-    seconds["read"] = time.perf_counter() - start
+    from . import pdfworker
 
-    from .project import house_templates
-    from .render import environment
-    from .resources import Resources
-
-    env = environment(project.templates)
-    resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"),
-                          allow_remote=meta.allow_remote)
-    # Every format is rendered before any file is written: a failure in one leaves all
-    # earlier outputs as they were.
-    files: dict[Path, bytes] = {}
-    pages = None
-    page_map: list = []  # where the PDF's pages start, for the EPUB's page-list: PDF first
-    for fmt in ("pdf", "epub"):
-        if fmt not in formats:
-            continue
-        progress(fmt)
-        begin = time.perf_counter()
-        if fmt == "pdf":
-            from .pdf import render_pdf
-
-            data, pages = render_pdf(publication, env, resources, page_map=page_map, cache=cache)
-        else:
-            from .epub import render_epub
-
-            data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache)
-        dated, latest = editions.output_paths(out, meta.slug, meta.edition.date, fmt)
-        files[dated] = files[latest] = data
-        seconds[fmt] = time.perf_counter() - begin
+    # With a core to spare, WeasyPrint is imported in a worker while the manuscript is read.
+    worker = pdfworker.Worker() if "pdf" in formats and pdfworker.wanted() else None
+    try:
+        progress("read")
+        publication = read(project, report, cache)
+        report.raise_if_errors(strict=strict)
+        meta = publication.metadata
+        current = editions.manifest(publication)
+        before = editions.previous_manifest(out, meta.slug, meta.edition.date)
+        changes = editions.diff(before, current) if before else None
+        publication.changes = changes if meta.edition.whats_new else None
+        seconds["read"] = time.perf_counter() - start
+        files, pages = _render(project, publication, formats, out, cache, worker, seconds, progress)
+    except BaseException:
+        if worker is not None:
+            worker.close(kill=True)
+        raise
+    if worker is not None:
+        worker.close()
     files[out / (editions.stem(meta.slug, meta.edition.date) + editions.MANIFEST_SUFFIX)] = \
         editions.write_manifest(current)
     progress("write")
@@ -180,6 +164,43 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
         write_all({state_path: json.dumps(state, indent=1, sort_keys=True).encode()})
     return BuildResult(outputs=list(files), warnings=report.warnings, seconds=seconds, pages=pages,
                        changes=changes)
+
+
+def _render(project, publication, formats, out, cache, worker, seconds, progress) -> tuple[dict, int | None]:
+    """Every format rendered, before any file is written: a failure in one leaves all
+    earlier outputs as they were.  The PDF is laid out first (here or in the worker): the
+    EPUB's page-list needs its page map, and the EPUB is made while the PDF is written."""
+    from . import editions
+    from .project import house_templates
+    from .render import environment
+    from .resources import Resources
+
+    meta = publication.metadata
+    env = environment(project.templates)
+    resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"),
+                          allow_remote=meta.allow_remote)
+    files: dict[Path, bytes] = {}
+    pages = None
+    begin = time.perf_counter()
+    if "pdf" in formats:
+        from .pdf import PdfRender
+
+        progress("pdf")
+        pdf = PdfRender(publication, env, resources, cache, worker)
+    page_map = pdf.page_map() if "pdf" in formats else None
+    if "epub" in formats:
+        from .epub import render_epub
+
+        progress("epub")
+        epub_begin = time.perf_counter()
+        data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache)
+        files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
+        seconds["epub"] = time.perf_counter() - epub_begin
+    if "pdf" in formats:
+        data, pages = pdf.result()
+        files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "pdf"), data))
+        seconds["pdf"] = time.perf_counter() - begin  # from the job to the bytes, EPUB included when parallel
+    return files, pages
 
 
 def _intact(out: Path, outputs: dict[str, str]) -> bool:

@@ -33,6 +33,15 @@ class Resources:
         self.roots = (self.root, *(r.resolve() for r in extra_roots))
         self.allow_remote = allow_remote
 
+    def settings(self) -> dict:
+        """What makes this sandbox, as plain data (for the PDF worker)."""
+        return {"roots": [str(r) for r in self.roots], "allow_remote": self.allow_remote}
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> Resources:
+        root, *extra = (Path(r) for r in settings["roots"])
+        return cls(root, tuple(extra), settings["allow_remote"])
+
     def path_for(self, reference: str, base: Path | None = None) -> Path:
         """The project file a relative reference (or ``file:`` URL) names, if it is allowed."""
         parts = urlsplit(reference)
@@ -122,15 +131,19 @@ class Resources:
                     raise
                 return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
 
-            def error(self, publication=None) -> BriefError:
-                """One error per refused resource, at the chapter line that names it."""
-                diagnostics = []
-                for url, message in dict(zip(self.refused_urls, self.refused)).items():
-                    path, line = resources.locate(url, publication)
-                    diagnostics.append(Diagnostic("error", message, path, line, hint=self.hints.get(url)))
-                return BriefError(sorted(set(diagnostics), key=lambda d: (d.path or "", d.line or 0, d.message)))
+            def refusals(self) -> dict[str, tuple[str, str | None]]:
+                """Each refused URL with the message and hint of its refusal."""
+                return {url: (message, self.hints.get(url)) for url, message in zip(self.refused_urls, self.refused)}
 
         return SandboxFetcher()
+
+    def refusal_error(self, refused: dict[str, tuple[str, str | None]], publication=None) -> BriefError:
+        """One error per refused resource, at the chapter line that names it."""
+        diagnostics = []
+        for url, (message, hint) in refused.items():
+            path, line = self.locate(url, publication)
+            diagnostics.append(Diagnostic("error", message, path, line, hint=hint))
+        return BriefError(sorted(set(diagnostics), key=lambda d: (d.path or "", d.line or 0, d.message)))
 
     def locate(self, url: str, publication=None) -> tuple[str | None, int | None]:
         """The chapter (or project template) and line that refer to ``url``, searched in the sources.

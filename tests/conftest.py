@@ -22,6 +22,10 @@ if str(ROOT) not in sys.path:  # the engine is used from the source tree, not in
 
 from support import load_yaml
 
+# Builds in the test process lay out their PDF in it: WeasyPrint is imported once for the
+# whole session.  The second sample build runs as a user's does, with the PDF worker.
+os.environ.setdefault("BRIEFPRESS_PDF_WORKER", "0")
+
 from briefpress.cli import main
 
 
@@ -56,9 +60,10 @@ def sample_build(tmp_path_factory) -> Build:
 
 @pytest.fixture(scope="session")
 def second_sample_build(tmp_path_factory, sample_build) -> Build:
-    """The sample built again, as a user would: in a fresh process with another hash seed."""
+    """The sample built again, as a user would: in a fresh process with another hash seed,
+    its PDF laid out by the PDF worker (the first build lays it out in the test process)."""
     out = tmp_path_factory.mktemp("sample-again")
-    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT), "BRIEFPRESS_PDF_WORKER": "1"}
     proc = subprocess.run(
         [sys.executable, "-c", "import sys; from briefpress.cli import main; sys.exit(main(sys.argv[1:]))",
          "build", str(ROOT), "--to", "pdf,epub", "--out", str(out)],

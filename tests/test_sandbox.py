@@ -50,7 +50,9 @@ def build(project, tmp_path, to="pdf"):
     return run_main(["build", str(project), "--to", to, "--out", str(tmp_path / "out"), "--no-cache"])
 
 
-def test_raw_html_in_a_chapter_reaches_no_server(make_project, tmp_path, server):
+@pytest.mark.parametrize("worker", ["0", "1"], ids=["in-process", "pdf-worker"])
+def test_raw_html_in_a_chapter_reaches_no_server(make_project, tmp_path, server, worker, monkeypatch):
+    monkeypatch.setenv("BRIEFPRESS_PDF_WORKER", worker)  # the refusals travel back from the worker
     chapter = f"""\
         # Remote things
 

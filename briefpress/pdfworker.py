@@ -1,0 +1,120 @@
+"""The PDF laid out in a second process, in parallel with the rest of the build.
+
+On a machine with more than one core, the build starts this worker before it reads the
+manuscript: the worker imports WeasyPrint (most of a second) while the main process reads
+and formats, then lays out the print HTML it is sent.  It answers twice: first with where
+each page starts (the EPUB's page-list needs it, so the main process writes the EPUB
+while the worker is still writing the PDF), then with the PDF itself.  The PDF is the
+same bytes as one laid out in the main process (a test checks this).
+
+The protocol is pickled frames over the worker's stdin and stdout; the worker prints
+nothing else there.  Run it as ``python -m briefpress.pdfworker``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+
+ENV = "BRIEFPRESS_PDF_WORKER"  # "0": never a worker; "1": always; unset: when it pays off
+
+
+class WorkerFailed(Exception):
+    """The worker process ended without an answer (killed, out of memory)."""
+
+
+def wanted() -> bool:
+    """A worker pays off when a second core is free and WeasyPrint is not imported yet
+    (a long-lived process, such as the watcher, already has it)."""
+    setting = os.environ.get(ENV, "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return (os.cpu_count() or 1) > 1 and "weasyprint" not in sys.modules
+
+
+class Worker:
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "briefpress.pdfworker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
+
+    def send(self, job: dict) -> None:
+        try:
+            _write(self.process.stdin, job)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerFailed(f"the PDF worker stopped before its job ({exc})") from None
+
+    def receive(self):
+        """The next answer: ``("map", page_map)``, ``("pdf", bytes, pages, refused)``;
+        an exception raised in the worker is raised here again."""
+        answer = _read(self.process.stdout)
+        if answer is None:
+            code = self.process.wait()
+            raise WorkerFailed(f"the PDF worker ended without an answer (exit {code})")
+        if answer[0] == "raise":
+            raise answer[1]
+        return answer
+
+    def close(self, kill: bool = False) -> None:
+        """Ends the worker, whether or not it got a job (at once, if ``kill``)."""
+        if kill:
+            self.process.kill()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+def _write(stream, value) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+
+
+def _read(stream):
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack("<Q", head)
+    return pickle.loads(stream.read(size))
+
+
+def serve() -> int:
+    """The worker's side: import WeasyPrint at once, then lay out the one job it is sent."""
+    import weasyprint  # noqa: F401 - the point: imported while the main process reads
+
+    from . import pdf
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but frames on the real stdout
+    job = _read(stdin)
+    if job is None:
+        return 0
+
+    def answer(value) -> None:
+        _write(stdout, value)
+        stdout.flush()
+
+    try:
+        pdf.lay_out(job, on_page_map=lambda found: answer(("map", found)), answer=answer)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
+        try:
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001 - an exception that cannot travel is described instead
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        answer(("raise", exc))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())
