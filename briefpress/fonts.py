@@ -59,7 +59,7 @@ class EmbeddedFont:
     format: str  # for the CSS src: "truetype" or "opentype"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find(face: Face) -> tuple[Path, int] | None:
     """The font file and collection index fontconfig gives for a face, if it is that family.
 
