@@ -216,7 +216,7 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
         meta = publication.metadata
         key = digest(style_path(meta.citation_style).read_bytes(), meta.language,
                      [r.csl for r in entries],
-                     [([vars(i) for i in c.items], c.narrative) for c in citations])
+                     [([vars(i) for i in c.items], c.narrative, c.note, c.author_only) for c in citations])
     result = cache.get("citations", key) if key else None
     if result is None:
         result = make_formatter().format(citations, entries)
@@ -230,15 +230,93 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
         publication.cited.append(refs[key])
 
 
+def is_note_style(style: str) -> bool:
+    """Whether a CSL style is a note style (its ``<style class="note">``)."""
+    from .citeformat import style_path
+
+    head = style_path(style).read_bytes()[:8192]  # the <style> element opens the file
+    found = re.search(rb"<style\b[^>]*?\bclass=[\"']([a-z-]+)", head)
+    return bool(found) and found.group(1) == b"note"
+
+
+def into_notes(publication: Publication) -> None:
+    """Citations for a note style, as Pandoc sets them: a citation in running text becomes a
+    footnote of its own, called after the punctuation that follows it ("a claim.¹"); a
+    narrative citation keeps the author's name in the text ("as Smith¹ argues"), the rest
+    going into the note.  Citations already in a footnote stay where they are."""
+    from dataclasses import replace
+
+    from .model import Note
+
+    for chapter in publication.chapters:
+        by_slot = {str(c.slot): c for c in chapter.citations}
+        free = 1 + max([c.slot for c in chapter.citations] + [s for s, _i, _l in chapter.crossrefs], default=0)
+        added: list[tuple[Citation, Citation]] = []
+
+        def to_note(m, chapter=chapter, by_slot=by_slot, added=added):
+            nonlocal free
+            citation = by_slot[m.group("slot")]
+            note_id = f"fn-{chapter.id}-cite-{citation.slot}"
+            if citation.narrative:
+                rest = Citation(number=0, items=[replace(i, suppress_author=True) for i in citation.items],
+                                narrative=False, path=citation.path, line=citation.line, slot=free)
+                free += 1
+                citation.author_only = True
+                added.append((citation, rest))
+                inner = (f'<span class="citation" data-cites="{m.group("cites")}" '
+                         f'data-pending="{rest.slot}"></span>')
+                chapter.notes.append(Note(id=note_id, key=f"cite-{citation.slot}", html=f"<p>{inner}</p>"))
+                return f'{m.group("space")}{m.group("placeholder")}<span class="noteref-pending" ' \
+                       f'data-note="{note_id}"></span>{m.group("punct")}'
+            chapter.notes.append(Note(id=note_id, key=f"cite-{citation.slot}",
+                                      html=f'<p>{m.group("placeholder")}</p>'))
+            return f'{m.group("punct")}<span class="noteref-pending" data-note="{note_id}"></span>'
+
+        chapter.html = IN_TEXT.sub(to_note, chapter.html)
+        for citation, rest in added:
+            chapter.citations.insert(chapter.citations.index(citation) + 1, rest)
+
+
+def number_notes_of_citations(publication: Publication) -> None:
+    """Each citation's note number (0 in running text), once the notes are numbered; the
+    citations put in the order a reader meets them, notes included (for ibid and the like)."""
+    for chapter in publication.chapters:
+        order: dict[str, tuple[int, int]] = {}
+        for m in PENDING.finditer(chapter.html):
+            order[m.group(2)] = (m.start(), 0)
+        notes = {}
+        for note in chapter.notes:
+            call = chapter.html.find(f'data-note="{note.id}"')
+            for m in PENDING.finditer(note.html):
+                order[m.group(2)] = (call if call >= 0 else len(chapter.html), 1 + m.start())
+                notes[m.group(2)] = note
+        for citation in chapter.citations:
+            note = notes.get(str(citation.slot))
+            citation.note = note.number if note is not None else 0
+        chapter.citations.sort(key=lambda c: order.get(str(c.slot), (len(chapter.html), 0)))
+
+
+IN_TEXT = re.compile(r'(?P<space>\s*)(?P<placeholder><span class="citation" data-cites="(?P<cites>[^"]*)" '
+                     r'data-pending="(?P<slot>\d+)"></span>)(?P<punct>[.,;:!?]*)')
+
 PENDING = re.compile(r'<span class="citation" data-cites="([^"]*)" data-pending="(\d+)"></span>')
 
 
 def fill(chapter_html: str, citations: list[Citation]) -> str:
-    """Replace a chapter's citation placeholders with the formatted citations."""
+    """Replace a chapter's citation placeholders with the formatted citations.  A citation
+    that ends a sentence itself (a note style's "…, 12.") absorbs the author's full stop
+    after it, so that the text does not read "12.."."""
     by_number = {str(c.slot): c for c in citations}
 
     def sub(m):
         citation = by_number[m.group(2)]
-        return f'<span class="citation" data-cites="{html.escape(m.group(1))}">{citation.html}</span>'
+        text = citation.html
+        after = m.group(3) or ""
+        if after and re.sub(r"<[^>]*>", "", text).rstrip().endswith((".", "?", "!")):
+            after = ""
+        return f'<span class="citation" data-cites="{html.escape(m.group(1))}">{text}</span>{after}'
 
-    return PENDING.sub(sub, chapter_html)
+    return FILL.sub(sub, chapter_html)
+
+
+FILL = re.compile(PENDING.pattern + r"(\.)?")

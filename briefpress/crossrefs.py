@@ -83,7 +83,6 @@ def number(publication: Publication, report: Report) -> None:
     targets: dict[str, tuple[str, str]] = {}  # anchor -> (kind, number as printed)
     where: dict[str, str] = {}
     counts = {"fig": 0, "tbl": 0}
-    note_number = 0
     for c_index, chapter in enumerate(publication.chapters, start=1):
         _add(targets, where, chapter.id, ("sec", str(c_index)), chapter, report,
              _line(chapter.source, "{#" + _written_label(chapter.source, chapter.id)))
@@ -105,12 +104,6 @@ def number(publication: Publication, report: Report) -> None:
                 item.number = counts[kind]
                 item.display = f"{c_index}.{counts[kind]}" if meta.numbering == "chapter" else str(counts[kind])
                 _add(targets, where, anchor(item.label), (kind, item.display), chapter, report, item.line)
-        for note in sorted(chapter.notes, key=lambda n: _call_position(chapter.html, n.id)):
-            if _call_position(chapter.html, note.id) == len(chapter.html):
-                report.warning(f"footnote '{note.key}' is defined but never called", chapter.path)
-                continue
-            note_number += 1
-            note.number = note_number
 
     referenced: set[str] = set()
     for chapter in publication.chapters:
@@ -225,11 +218,6 @@ def _add(targets, where, label, value, chapter, report, line=None):
         return
     targets[label] = value
     where[label] = chapter.path.name
-
-
-def _call_position(body: str, note_id: str) -> int:
-    at = body.find(f'data-note="{note_id}"')
-    return at if at >= 0 else len(body)
 
 
 def _line(source: str, needle: str) -> int | None:

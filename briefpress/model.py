@@ -89,6 +89,8 @@ class Citation:
     line: int | None
     slot: int = 0  # its placeholder in the chapter's HTML
     html: str = ""
+    note: int = 0  # the number of the footnote it stands in; 0 in running text
+    author_only: bool = False  # a narrative citation whose rest went into a note (note styles)
 
     @property
     def keys(self) -> list[str]:

@@ -5,9 +5,28 @@ from __future__ import annotations
 
 import re
 
-from .model import Chapter
+from .errors import Report
+from .model import Chapter, Publication
 
 CALL = re.compile(r'<span class="noteref-pending" data-note="([^"]*)"></span>')
+
+
+def number(publication: Publication, report: Report) -> None:
+    """Numbers the footnotes through the publication in the order of their calls; a note
+    that is never called is left unnumbered (and unprinted) with a warning."""
+    count = 0
+    for chapter in publication.chapters:
+        for note in sorted(chapter.notes, key=lambda n: _call_position(chapter.html, n.id)):
+            if _call_position(chapter.html, note.id) == len(chapter.html):
+                report.warning(f"footnote '{note.key}' is defined but never called", chapter.path)
+                continue
+            count += 1
+            note.number = count
+
+
+def _call_position(body: str, note_id: str) -> int:
+    at = body.find(f'data-note="{note_id}"')
+    return at if at >= 0 else len(body)
 
 
 def _inline(note_html: str) -> str:

@@ -28,7 +28,7 @@ class BuildResult:
 
 def read(project: Project, report: Report, cache=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms."""
-    from . import citations, crossrefs, figures
+    from . import citations, crossrefs, figures, notes
     from .bibliography import read_bibliography
     from .manuscript import read_chapters
     from .project import house_templates
@@ -50,6 +50,10 @@ def read(project: Project, report: Report, cache=None) -> Publication:
 
         return CslFormatter(metadata.citation_style, locale=metadata.language)
 
+    if citations.is_note_style(metadata.citation_style):
+        citations.into_notes(publication)
+    notes.number(publication, report)
+    citations.number_notes_of_citations(publication)
     citations.resolve(publication, formatter, report, cache)
     crossrefs.number(publication, report)
     # Charts are drawn into the build's cache folder (OUT/.cache/charts/), which the

@@ -158,6 +158,32 @@ def test_email_address_is_not_a_citation(make_project, read_model):
     assert [c.keys for c in publication.chapters[0].citations] == [["smith2019"]]
 
 
+def test_at_sign_in_a_url_is_not_a_citation(make_project, read_model):
+    project = make_project(chapters=one_chapter(
+        "See https://example.org/@smith2019/page and <https://mastodon.social/@doe2018> [@smith2019].\n"),
+        nocite=["doe2018"])
+    publication = read_model(project)
+    assert [c.keys for c in publication.chapters[0].citations] == [["smith2019"]]
+    assert "example.org/@smith2019/page" in plain(publication.chapters[0].html)
+
+
+def test_keys_with_pandoc_punctuation_are_cited(make_project, read_model):
+    """Pandoc's keys may hold internal ``:./-_``; trailing punctuation is not part of the key."""
+    bib = """\
+    @book{Smith:2019.a-b_c/d, author = {Smith, John}, title = {Alpha Book}, publisher = {P}, year = {2019}}
+    @book{doe2018, author = {Doe, Jane}, title = {Beta Book}, publisher = {P}, year = {2018}}
+    """
+    project = make_project(chapters=one_chapter("One [@Smith:2019.a-b_c/d]. As @doe2018.\n"), bib=bib)
+    publication = read_model(project)
+    assert [c.keys for c in publication.chapters[0].citations] == [["Smith:2019.a-b_c/d"], ["doe2018"]]
+
+
+def test_nocite_star_lists_every_entry(make_project, read_model):
+    project = make_project(chapters=one_chapter("Cited [@smith2019].\n"), bib=THREE_ENTRIES, nocite=["@*"])
+    assert sorted(r.key for r in read_model(project).cited) == sorted(
+        re.findall(r"@\w+\{(\w+),", THREE_ENTRIES))
+
+
 def test_code_span_is_not_a_citation(make_project, read_model):
     project = make_project(chapters=one_chapter("Type `@smith2019` or `[@nokey]` to cite [@doe2018].\n"),
                            nocite=["smith2019"])
@@ -309,3 +335,56 @@ def test_reference_list_is_well_formed_xml_fragment(make_project, read_model):
     project = make_project()
     for reference in read_model(project).cited:
         etree.fromstring(f"<div>{reference.html}</div>")
+
+
+# --- note styles -----------------------------------------------------------------------------
+
+NOTE_CHAPTER = """\
+    A claim [@smith2019, 5]. As @smith2019 says, more [@smith2019]. Also [@doe2018]. A note.[^n]
+
+    [^n]: See [@doe2018, 12].
+    """
+
+
+def test_a_note_style_puts_citations_into_footnotes_in_the_epub(make_project, tmp_path):
+    """Chicago notes: each citation in the text becomes a footnote called after the
+    punctuation, the first note of a work is the full form, a later one the short form, a
+    narrative citation keeps the name in the text, and a citation already in a note stays."""
+    project = make_project(chapters=one_chapter(NOTE_CHAPTER), citation_style="chicago-notes-bibliography")
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    book = Epub(tmp_path / "out" / "minimal.epub")
+    try:
+        name = next(n for n in book.xhtml_names() if b"A claim" in book.zip.read(n))
+        tree = book.tree(name)
+        paragraph = text_of(tree.find(".//x:section[@class='chapter']/x:p", NS))
+        assert re.fullmatch(r"A claim\.1 As (John )?Smith2 says, more\.3 Also\.4 A note\.5", paragraph), paragraph
+        assert "(" not in paragraph  # no parenthetical citation is left in the text
+        notes = tree.findall(".//x:aside[@epub:type='footnote']", NS)
+        texts = [re.sub(r"^\d+\.\s*", "", text_of(n)).strip() for n in notes]
+        assert texts[0] == "John Smith, A Book of Things (Example Press, 2019), 5."
+        assert texts[1] == "A Book of Things."  # the name is in the text already
+        assert texts[2] == "Smith, A Book of Things."  # the short form for a later note
+        assert texts[3].startswith("Jane Doe, ‘An Article on Trade’, Journal of Examples 3 (2018): 10–20")
+        assert texts[4] == "See Doe, ‘An Article on Trade’, 12."  # one full stop, not two
+        for note in notes:  # every note's citation leads to its entry
+            links = [a.get("href") for a in note.iter("{http://www.w3.org/1999/xhtml}a")]
+            assert any(h.endswith(("#ref-smith2019", "#ref-doe2018")) for h in links), links
+    finally:
+        book.close()
+
+
+def test_a_note_style_prints_citations_as_footnotes_in_the_pdf(make_project, tmp_path):
+    import subprocess
+
+    project = make_project(chapters=one_chapter(NOTE_CHAPTER), citation_style="chicago-notes-bibliography")
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "out" / "minimal.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    page = next(p for p in text.split("\f") if "A claim" in p)
+    assert re.search(r"A claim\.1 As (John )?Smith2 says, more\.3 Also\.4 A note\.5", page), page
+    lines = [line.strip() for line in page.splitlines()]
+    assert "1. John Smith, A Book of Things (Example Press, 2019), 5." in lines
+    assert "3. Smith, A Book of Things." in lines
+    assert "5. See Doe, ‘An Article on Trade’, 12." in lines

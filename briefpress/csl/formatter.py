@@ -46,15 +46,19 @@ class CslFormatter:
             proc.register(item.key for item in citation.items)
         proc.register(ref.key for ref in references)
         proc.finalize()
+        # The citations in reading order through one call, so that positions (ibid,
+        # subsequent, near-note) follow the document; narrative ones are composed.
+        plain = [c for c in citations if not c.narrative]
+        rendered = dict(zip(map(id, plain), proc.cite_all(
+            [([self._cite(item) for item in c.items], c.note) for c in plain])))
         out = []
         for citation in citations:
-            cites = [self._cite(item) for item in citation.items]
             if citation.narrative:
-                out.append(self._narrative(proc, citation, cites))
+                out.append(self._narrative(proc, citation, [self._cite(item) for item in citation.items]))
             else:
-                out.append(proc.cite_all([(cites, citation.number)])[0])
+                out.append(rendered[id(citation)])
         # The test suite's layout whitespace (second-field-align) means nothing in a page.
-        entries = [(key, re.sub(r"\s+", " ", html).strip()) for key, html in proc.bibliography()]
+        entries = [(key, re.sub(r"[ \t\r\n]+", " ", html).strip()) for key, html in proc.bibliography()]
         return Formatted(out, entries)
 
     def _narrative(self, proc: Processor, citation: Citation, cites: list[dict]) -> str:
@@ -62,6 +66,9 @@ class CslFormatter:
         for cite in cites:
             author = proc.citation([dict(cite, **{"author-only": True, "prefix": "", "suffix": ""})],
                                  layout_affixes=False)
+            if citation.author_only:  # the rest is in a note (note styles)
+                parts.append(author)
+                continue
             rest = proc.citation([dict(cite, **{"suppress-author": True})])
             parts.append(f"{author} {rest}" if author else rest)
         return "; ".join(parts)
