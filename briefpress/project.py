@@ -32,7 +32,7 @@ SCHEMA: dict[str, tuple[bool, str]] = {
     "publisher": (False, "text"),
     "rights": (False, "text"),
     "editors_note": (False, "text"),
-    "citation_style": (False, "text"),
+    "citation_style": (False, "style"),
     "chapters": (True, "chapters"),
     "nocite": (False, "keys"),
     "keywords": (False, "keys"),
@@ -175,6 +175,8 @@ def load_metadata(project: Project, report: Report) -> Metadata:
             bad(key, "expected A4 or letter")
         elif kind == "keys" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             bad(key, "expected a list of texts")
+        elif kind == "style":
+            _check_style(value, project, bad, report, path, lines)
         elif kind == "edition":
             _check_edition(value, lines, bad)
         elif kind == "authors":
@@ -222,7 +224,7 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         publisher=(data.get("publisher") or "").strip(),
         rights=(data.get("rights") or "").strip(),
         editors_note=(data.get("editors_note") or "").strip(),
-        citation_style=data.get("citation_style") or "chicago-author-date",
+        citation_style=_style(data.get("citation_style") or "chicago-author-date", project),
         chapters=list(data["chapters"]),
         nocite=list(data.get("nocite") or []),
         keywords=list(data.get("keywords") or []),
@@ -249,6 +251,31 @@ def _as_date(value) -> dt.date:
 
 
 EDITION_KEYS = ("date", "label", "number", "first_published", "revisions", "whats_new")
+
+
+def _style(value: str, project) -> str:
+    """A style name as given; a ``.csl`` file as its path in the project."""
+    return str((project.root / value).resolve()) if value.endswith(".csl") else value
+
+
+def _check_style(value, project, bad, report, path, lines) -> None:
+    if not isinstance(value, str) or not value.strip():
+        bad("citation_style", "expected a style name such as chicago-author-date, or a .csl file in the project")
+    elif value.endswith(".csl"):
+        path = (project.root / value).resolve()
+        if not path.is_relative_to(project.root.resolve()):
+            bad("citation_style", f"the style file '{value}' is outside the project")
+        elif not path.is_file():
+            bad("citation_style", f"style file '{value}' not found")
+    else:
+        from .citeformat import style_path
+        from .errors import BriefError
+
+        try:
+            style_path(value)
+        except BriefError as exc:
+            report.error(f"'citation_style': {exc.diagnostics[0].message}", path, lines.get("citation_style", 1),
+                         hint=exc.diagnostics[0].hint)
 
 
 def _check_edition(value, lines, bad) -> None:

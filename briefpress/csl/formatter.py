@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from ..anchors import reference_anchor
 from ..citeformat import Formatted, style_path
 from ..errors import BriefError
@@ -25,8 +27,11 @@ class CslFormatter:
         self.path = style_path(style)
         try:
             self.style = Style.from_path(self.path)
-        except (StyleError, ValueError) as exc:
-            raise BriefError(f"citation style '{style}' cannot be read: {exc}") from None
+        except (StyleError, ValueError, etree.LxmlError) as exc:
+            line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
+            message = str(exc).split(": ", 1)[1] if isinstance(exc, StyleError) and line else str(exc)
+            message = re.sub(r"\s*\(<string>, line \d+\)$", "", message)
+            raise BriefError(f"citation style cannot be used: {message}", path=self.path, line=line) from None
         self.locale = locale
 
     def _cite(self, item: CiteItem, **extra) -> dict:
