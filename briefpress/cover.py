@@ -20,7 +20,7 @@ from .cache import digest
 from .model import Publication
 
 HEIGHT = 1800  # pixels; stores and reading systems ask for at least 1600
-STYLE_VERSION = "2"  # bump when the drawing below changes, so cached covers are redrawn
+STYLE_VERSION = "3"  # bump when the drawing below changes, so cached covers are redrawn
 _MEMO: dict[str, bytes] = {}  # covers drawn in this process (the watcher, the tests)
 
 # The print cover's design (brief.css, .cover), in millimetres and points.
@@ -66,7 +66,7 @@ def blocks(publication: Publication) -> list[Text | tuple]:
 
 
 def render_cover(publication: Publication, resources, cache=None) -> bytes:
-    """PNG bytes of the cover, :data:`HEIGHT` pixels high."""
+    """The cover, :data:`HEIGHT` pixels high: PNG bytes, or JPEG bytes when it holds a photograph."""
     meta = publication.metadata
     image_bytes = b""
     if meta.cover_image:
@@ -106,9 +106,11 @@ def _draw(publication: Publication, image_bytes: bytes) -> bytes:
             continue
         y = _paragraph(draw, block, left * scale, y, (block.width_mm or measure) * scale, scale)
     out = io.BytesIO()
-    # A flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts.
-    palette = canvas.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    palette.save(out, "PNG", compress_level=9)
+    if image_bytes:  # a photograph: JPEG, as a palette would posterise it
+        canvas.save(out, "JPEG", quality=88, optimize=True, progressive=False)
+    else:  # a flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts
+        palette = canvas.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        palette.save(out, "PNG", compress_level=6)
     return out.getvalue()
 
 

