@@ -13,7 +13,6 @@ the font file and the characters.
 
 from __future__ import annotations
 
-import functools
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,21 +58,43 @@ class EmbeddedFont:
     format: str  # for the CSS src: "truetype" or "opentype"
 
 
-@functools.cache
+_FOUND: dict[Face, tuple[Path, int] | None] = {}
+
+
 def find(face: Face) -> tuple[Path, int] | None:
     """The font file and collection index fontconfig gives for a face, if it is that family.
 
-    Asked once per face and process: fontconfig's answer does not change during a build."""
-    try:
-        out = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
-                             capture_output=True, text=True, timeout=20, check=False).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    path, _, rest = out.partition("|")
-    index, _, families = rest.partition("|")
-    if not path or face.family not in families.split(","):
-        return None  # fontconfig fell back to another family: embedding that would mislead
-    return Path(path), int(index or 0)
+    fontconfig is asked once per process, for every house face at once (one ``fc-match``
+    each, run side by side): its answer does not change during a build."""
+    if face not in _FOUND:
+        _FOUND.update(_ask([f for f in FACES if f not in _FOUND] + ([face] if face not in FACES else [])))
+    return _FOUND[face]
+
+
+def _ask(faces: list[Face]) -> dict[Face, tuple[Path, int] | None]:
+    running = {}
+    for face in faces:
+        try:
+            running[face] = subprocess.Popen(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        except OSError:
+            running[face] = None
+    found = {}
+    for face, process in running.items():
+        found[face] = None
+        if process is None:
+            continue
+        try:
+            out, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            continue
+        path, _, rest = out.partition("|")
+        index, _, families = rest.partition("|")
+        if path and face.family in families.split(","):  # not a fallback to another family
+            found[face] = (Path(path), int(index or 0))
+    return found
 
 
 def embed(text: str, cache=None) -> list[EmbeddedFont]:
