@@ -170,12 +170,21 @@ class BriefExtension(Extension):
 
 
 def markdown_converter(cjk_language: str, source_word: str = "Source", words: dict | None = None) -> markdown.Markdown:
+    # Extensions as instances, not names: naming them makes Markdown search the installed
+    # packages' entry points, which costs more than the whole conversion of a brief.
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+    from markdown.extensions.toc import TocExtension
+
     from .crossrefs import WORDS
 
     md = markdown.Markdown(
-        extensions=["attr_list", "footnotes", "tables", "fenced_code", "sane_lists", "toc",
+        extensions=[AttrListExtension(), FootnoteExtension(), TableExtension(), FencedCodeExtension(),
+                    SaneListExtension(), TocExtension(permalink=False),
                     CitationExtension(), BriefExtension(cjk_language), SanitizeExtension()],
-        extension_configs={"toc": {"permalink": False}},
         output_format="xhtml",
     )
     md.source_word = source_word
