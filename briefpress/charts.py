@@ -1,6 +1,6 @@
 """Charts drawn from data at build time: a small declarative spec names a CSV file and how
-to draw it; matplotlib draws it in the house style as SVG, and the alt text is written
-from the same numbers, so chart, alt text and data cannot drift apart.
+to draw it; the chart is drawn in the house style as SVG (``chartsvg.py``), and the alt text
+is written from the same numbers, so chart, alt text and data cannot drift apart.
 
 A spec (``figures/trade-2019.chart.yaml``, referenced like any image)::
 
@@ -14,10 +14,10 @@ A spec (``figures/trade-2019.chart.yaml``, referenced like any image)::
     orientation: horizontal  # bars along the x axis (default: vertical)
     title, x_label, y_label, source   # optional
 
-The SVG keeps its text as text (``svg.fonttype: none``) in Noto Sans, and is
-byte-identical between builds (fixed ``svg.hashsalt``, no date), so it is cached by a
-hash of the spec, the CSV and the style under the build's ``.cache/charts/``.
-matplotlib is imported only when a chart has to be drawn.
+This module owns the spec, its validation, the data and the alt text, and the cache: the
+SVG keeps its text as text in Noto Sans and is byte-identical between builds, so it is
+kept under the build's ``.cache/charts/`` by a hash of the spec, the CSV, the drawing's
+style version and the font it was measured with.
 """
 
 from __future__ import annotations
@@ -35,10 +35,6 @@ from .errors import BriefError, Report
 KINDS = {"bar": "Bar chart", "grouped-bar": "Grouped bar chart", "line": "Line chart"}
 KEYS = {"type", "data", "x", "y", "unit", "period", "labels", "title", "x_label", "y_label", "source",
         "orientation"}
-NAVY, TEAL = "#1f3a5f", "#4a8f8a"
-SERIES = [NAVY, TEAL, "#8a949e", "#c0c7cf"]
-INK, MUTED, RULE = "#1b1b1b", "#5a6470", "#b9c2cc"
-STYLE_VERSION = "1"  # bump when the drawing below changes, so cached charts are redrawn
 NUMBER = re.compile(r"^[-−]?\d{1,3}(?:,\d{3})*(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
 ALT_POINTS = 12  # a line chart with more points is summarised in its alt text
 
@@ -212,14 +208,16 @@ def read_csv(data: bytes, path: Path, report: Report) -> list[dict[str, str]] | 
 
 
 def svg(chart: Chart, name: str, cache_folder: Path | None, depends: bytes) -> tuple[bytes, Path | None]:
-    """The chart as SVG, from the cache when the spec, data and style are unchanged."""
+    """The chart as SVG, from the cache when the spec, data, drawing and font are unchanged."""
+    from . import chartsvg
     from .cache import digest
+    from .fontmetrics import font_key
 
-    key = digest("chart", STYLE_VERSION, depends, _matplotlib_version())
+    key = digest("chart", chartsvg.STYLE_VERSION, depends, font_key())
     target = cache_folder / "charts" / key[:20] / name if cache_folder is not None else None
     if target is not None and target.is_file():
         return target.read_bytes(), target
-    data = draw(chart)
+    data = chartsvg.draw(chart)
     if target is not None:
         from .output import atomic_path
 
@@ -227,99 +225,3 @@ def svg(chart: Chart, name: str, cache_folder: Path | None, depends: bytes) -> t
         with atomic_path(target) as tmp:
             tmp.write_bytes(data)
     return data, target
-
-
-def _matplotlib_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("matplotlib")
-    except PackageNotFoundError:
-        raise BriefError("drawing charts needs matplotlib, which is not installed",
-                         hint="pip install matplotlib (publish.py installs it)") from None
-
-
-def draw(chart: Chart) -> bytes:
-    import logging
-
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display; and nothing but SVG is ever written
-    # A missing house face falls back to DejaVu Sans; checks.py already warns about fonts.
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    from matplotlib.figure import Figure
-
-    style = {
-        "svg.fonttype": "none", "svg.hashsalt": "briefpress", "font.family": ["Noto Sans", "DejaVu Sans"],
-        "font.size": 8.5, "text.color": INK, "axes.labelcolor": MUTED, "axes.edgecolor": RULE,
-        "xtick.color": INK, "ytick.color": MUTED, "axes.linewidth": 0.6, "axes.titlesize": 9.5,
-        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.titlecolor": NAVY,
-        "legend.frameon": False, "legend.fontsize": 8,
-    }
-    horizontal = chart.orientation == "horizontal" and chart.kind != "line"
-    bars_total = len(chart.rows) * (len(chart.ys) if chart.kind != "line" else 1)
-    height = max(1.7, 0.55 + 0.36 * bars_total) if horizontal else 3.0
-    with matplotlib.rc_context(style):
-        fig = Figure(figsize=(6.0, height), facecolor="#ffffff")
-        ax = fig.add_subplot()
-        categories = [row[chart.x] for row in chart.rows]
-        ticks = [c[:1].upper() + c[1:] for c in categories]
-        if chart.kind == "line":
-            for i, y in enumerate(chart.ys):
-                ax.plot(categories, [chart.value(r, y) for r in chart.rows], color=SERIES[i % len(SERIES)],
-                        linewidth=1.8, marker="o", markersize=3.5, label=chart.label(y))
-        else:
-            size = 0.7 / len(chart.ys)
-            for i, y in enumerate(chart.ys):
-                offset = (i - (len(chart.ys) - 1) / 2) * size
-                positions = [n + offset for n in range(len(categories))]
-                values = [chart.value(r, y) for r in chart.rows]
-                draw_bars = ax.barh if horizontal else ax.bar
-                bars = draw_bars(positions, values, size * 0.9, color=SERIES[i % len(SERIES)],
-                                 label=chart.label(y), zorder=2)
-                suffix = chart.unit if chart.unit in ("%", "‰") else ""
-                ax.bar_label(bars, labels=[r[y] + suffix for r in chart.rows], padding=3, fontsize=8, color=INK)
-            top = max(chart.value(r, y) for r in chart.rows for y in chart.ys) * 1.12
-            if horizontal:
-                ax.set_yticks(range(len(categories)), ticks)
-                ax.invert_yaxis()  # the first row on top, as in the CSV
-                ax.set_xlim(0, top)
-            else:
-                ax.set_xticks(range(len(categories)), ticks)
-                ax.set_ylim(0, top)
-        if len(chart.ys) > 1:
-            ax.legend(loc="lower right" if horizontal else "upper left", ncols=len(chart.ys))
-        ax.grid(axis="x" if horizontal else "y", color="#e3e7ec", linewidth=0.6, zorder=0)
-        ax.set_axisbelow(True)
-        for side in ("top", "right", "left") if not horizontal else ("top", "right", "bottom"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(length=0)
-        ax.tick_params(axis="y" if horizontal else "x", pad=5, labelcolor=INK)
-        value_label = chart.y_label or (chart.unit if chart.unit not in ("%", "‰") else "per cent")
-        if chart.title:
-            ax.set_title(chart.title)
-        if horizontal:
-            ax.set_xlabel(value_label)
-            if chart.x_label:
-                ax.set_ylabel(chart.x_label)
-        else:
-            ax.set_ylabel(value_label)
-            if chart.x_label:
-                ax.set_xlabel(chart.x_label)
-        fig.tight_layout(pad=0.4)
-        out = io.BytesIO()
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    return _clean(out.getvalue(), chart)
-
-
-def _clean(data: bytes, chart: Chart) -> bytes:
-    """No DOCTYPE (figures may not have one) and no RDF block; a <title> and <desc> instead."""
-    from html import escape
-
-    text = data.decode("utf-8")
-    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text, count=1)
-    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
-    title = f"<title>{escape(chart.title)}</title>" if chart.title else ""
-    text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"\n {title}<desc>{escape(chart.alt_text())}</desc>",
-                  text, count=1)
-    return text.encode("utf-8")

@@ -410,7 +410,7 @@ def test_chart_svg_is_byte_identical_across_builds_and_cached(make_project, tmp_
         svgs.append(book.zip.read("EPUB/images/trade.svg"))
         book.close()
     assert svgs[0] == svgs[1]
-    assert b"<!DOCTYPE" not in svgs[0] and b"<desc>Bar chart: exports to China 7.82" in svgs[0]
+    assert b"<!DOCTYPE" not in svgs[0] and re.search(rb"<desc[^>]*>Bar chart: exports to China 7\.82", svgs[0])
     cached = list((tmp_path / "out1" / ".cache" / "charts").glob("*/trade.svg"))
     assert len(cached) == 1 and cached[0].read_bytes() == svgs[0]
 
@@ -446,6 +446,177 @@ def test_missing_chart_spec_names_the_chapter_line(make_project, tmp_path):
     code, err, _out = build(make_project(chapters={"01.md": chapter}), tmp_path)
     assert code == 1
     assert "manuscript/01.md:5: error: file not found: 'figures/none.chart.yaml'" in err
+
+
+# --- the drawn chart, read back from its SVG ---------------------------------------------------
+
+YEARS = "".join(f"{year},{3 + 0.4 * (year - 2000):.2f},{2 + 0.35 * (year - 2000) + (year % 3) / 2:.2f}\n"
+                for year in range(2000, 2024))
+SECTORS = ("sector,debt\nBanking and financial services,1.2\nGovernment and public administration,1.3\n"
+           "Mining,-0.4\nAgriculture,0.35\nTransport and logistics,0.8\n")
+MANY = "".join(f"Oblast number {n},{n * 3700 % 10000 + 500}\n" for n in range(1, 19))
+GROUPED = "year,exports,imports,transit\n2017,5.8,4.2,1.1\n2018,6.1,5.3,1.4\n2019,7.82,6.54,1.9\n"
+DRAWN = {  # chart fields, CSV
+    "bar, horizontal": ({"kind": "bar", "x": "flow", "ys": ["value"], "unit": "billion USD",
+                         "orientation": "horizontal"}, TRADE_CSV),
+    "grouped, titled": ({"kind": "grouped-bar", "x": "year", "ys": ["exports", "imports", "transit"], "unit": "bn",
+                         "title": "Trade with China, 2017–2020", "x_label": "Year",
+                         "labels": {"exports": "Exports to China (Kazakhstan's customs statistics)",
+                                    "imports": "Imports from China (Kazakhstan's customs statistics)"}}, GROUPED),
+    "grouped, horizontal": ({"kind": "grouped-bar", "x": "year", "ys": ["exports", "imports"], "unit": "%",
+                             "orientation": "horizontal"}, "year,exports,imports\n2018,61,53\n2019,78.2,65.4\n"),
+    "line, 24 years": ({"kind": "line", "x": "year", "ys": ["exports", "imports"], "unit": "bn",
+                        "title": "Since 2000", "x_label": "Year"}, "year,exports,imports\n" + YEARS),
+    "long names, negative": ({"kind": "bar", "x": "sector", "ys": ["debt"], "unit": "bn"}, SECTORS),
+    "long names, horizontal": ({"kind": "bar", "x": "sector", "ys": ["debt"], "unit": "bn",
+                                "orientation": "horizontal"}, SECTORS),
+    "many columns": ({"kind": "bar", "x": "region", "ys": ["people"], "unit": "thousand"}, "region,people\n" + MANY),
+}
+
+
+def drawn(case: str):
+    """The chart of a DRAWN case and its SVG's root element."""
+    from xml.etree import ElementTree
+
+    from briefpress.charts import Chart
+    from briefpress.chartsvg import draw
+
+    fields, data = DRAWN[case]
+    chart = Chart(rows=list(csv.DictReader(io.StringIO(data))), **fields)
+    return chart, ElementTree.fromstring(draw(chart))
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def group(root, name: str) -> list:
+    return root.findall(f".//{SVG_NS}g[@class='{name}']")
+
+
+def text_boxes(root) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(group class, text, box) of every <text>, measured as the drawing measures it."""
+    from briefpress.chartsvg import ASCENT, DESCENT
+    from briefpress.fontmetrics import text_width
+
+    boxes = []
+    for g in root.iter(f"{SVG_NS}g"):
+        for el in g.findall(f"{SVG_NS}text"):
+            size, x, y = float(g.get("font-size")), float(el.get("x")), float(el.get("y"))
+            width = text_width(el.text, size, bold=g.get("font-weight") == "bold")
+            left = x - {"start": 0, "middle": width / 2, "end": width}[el.get("text-anchor", "start")]
+            corners = [(left, y - ASCENT * size), (left + width, y + DESCENT * size)]
+            if el.get("transform"):
+                assert el.get("transform") == f"rotate(-90 {el.get('x')} {el.get('y')})"
+                corners = [(x + (cy - y), y - (cx - x)) for cx, cy in corners]  # a quarter turn anticlockwise
+            xs, ys = sorted(c[0] for c in corners), sorted(c[1] for c in corners)
+            boxes.append((g.get("class"), el.text, (xs[0], ys[0], xs[1], ys[1])))
+    return boxes
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] - 0.01 and b[0] < a[2] - 0.01 and a[1] < b[3] - 0.01 and b[1] < a[3] - 0.01
+
+
+def number(label: str) -> float:
+    return float(label.replace("\u2212", "-").replace(",", "").rstrip("%"))
+
+
+def value_axis(chart, root):
+    """The tick values and a function from value to position, read from the tick labels and grid lines."""
+    horizontal = chart.orientation == "horizontal" and chart.kind != "line"
+    ticks = [number(el.text) for el in group(root, "ticks")[0]]
+    grid = [float(line.get("x1" if horizontal else "y1")) for line in group(root, "grid")[0]]
+    assert len(grid) == len(ticks)
+    scale = (grid[-1] - grid[0]) / (ticks[-1] - ticks[0])
+    assert all(abs(grid[0] + (t - ticks[0]) * scale - g) < 0.02 for t, g in zip(ticks, grid)), "evenly spaced"
+    return ticks, lambda v: grid[0] + (v - ticks[0]) * scale
+
+
+@pytest.mark.parametrize("case", DRAWN)
+def test_a_drawn_chart_has_one_bar_per_value_and_bars_as_long_as_the_axis_says(case):
+    chart, root = drawn(case)
+    _ticks, at = value_axis(chart, root)
+    horizontal = chart.orientation == "horizontal" and chart.kind != "line"
+    if chart.kind == "line":
+        lines = root.findall(f".//{SVG_NS}polyline")
+        assert len(lines) == len(chart.ys)
+        for line, y in zip(lines, chart.ys):
+            points = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+            assert len(points) == len(chart.rows)
+            assert all(abs(py - at(chart.value(row, y))) < 0.02 for (_px, py), row in zip(points, chart.rows))
+            assert [px for px, _py in points] == sorted(px for px, _py in points), "in the order of the rows"
+        return
+    series = group(root, "bars")
+    assert len(series) == len(chart.ys)
+    for bars, y in zip(series, chart.ys):
+        rects = bars.findall(f"{SVG_NS}rect")
+        assert len(rects) == len(chart.rows)
+        for rect, row in zip(rects, chart.rows):
+            v = chart.value(row, y)
+            start, length = (("x", "width") if horizontal else ("y", "height"))
+            low, high = sorted([at(0), at(v)])
+            assert abs(float(rect.get(start)) - low) < 0.02 and abs(float(rect.get(length)) - (high - low)) < 0.02
+        across = [float(rect.get("y" if horizontal else "x")) for rect in rects]
+        assert across == sorted(across), "the rows in order, the first on top or on the left"
+    labels = group(root, "values")
+    assert labels or not horizontal, "horizontal bars always have room for their values"
+    if labels:  # every value as written, a minus sign for a hyphen; columns too narrow for them have none
+        assert [el.text for el in labels[0]] == [row[y].replace("-", "\u2212") + ("%" if chart.unit == "%" else "")
+                                                 for row in chart.rows for y in chart.ys]
+
+
+@pytest.mark.parametrize("case", DRAWN)
+def test_a_drawn_chart_has_ticks_at_a_nice_step_covering_the_data(case):
+    import itertools
+    import math
+
+    chart, root = drawn(case)
+    ticks, _at = value_axis(chart, root)
+    values = [chart.value(row, y) for row in chart.rows for y in chart.ys]
+    if chart.kind != "line":
+        values.append(0.0)  # bars start at zero
+    assert ticks[0] <= min(values) and ticks[-1] >= max(values)
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1 and 3 <= len(ticks) <= 12, ticks
+    step = steps.pop()
+    assert round(step / 10 ** math.floor(math.log10(step)), 9) in (1, 2, 2.5, 5), ticks
+    assert ticks[1] > min(values) and ticks[-2] < max(values), "no empty step at either end"
+
+
+@pytest.mark.parametrize("case", DRAWN)
+def test_no_text_of_a_drawn_chart_overlaps_another_or_leaves_the_picture(case):
+    chart, root = drawn(case)
+    _x, _y, width, height = map(float, root.get("viewBox").split())
+    boxes = text_boxes(root)
+    for _cls, text, (x0, y0, x1, y1) in boxes:
+        assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height, f"{text!r} leaves the picture"
+    for i, (cls_a, text_a, a) in enumerate(boxes):
+        for cls_b, text_b, b in boxes[i + 1:]:
+            assert not overlap(a, b), f"{cls_a} {text_a!r} overlaps {cls_b} {text_b!r}"
+    rects = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for g in group(root, "bars") for r in g]
+    for _cls, text, box in (b for b in boxes if b[0] == "values"):
+        assert not any(overlap(box, (x, y, x + w, y + h)) for x, y, w, h in rects), f"{text!r} on a bar"
+    categories = [text.lower() for cls, text, _box in boxes if cls == "categories"]
+    names = [row[chart.x].lower() for row in chart.rows]
+    if chart.kind == "line":  # as many points as there is room to name, the first always
+        assert categories[0] == names[0] and set(categories) <= set(names)
+    else:  # every bar is named, if need be on several lines
+        assert " ".join(categories) == " ".join(names)
+
+
+def test_a_drawn_chart_is_labelled_with_its_title_and_alt_text():
+    chart, root = drawn("grouped, titled")
+    assert root.get("role") == "img"
+    ids = {el.get("id"): el for el in root.iter() if el.get("id")}
+    title, desc = (ids[name] for name in root.get("aria-labelledby").split())
+    assert (title.tag, title.text) == (SVG_NS + "title", "Trade with China, 2017–2020")
+    assert (desc.tag, desc.text) == (SVG_NS + "desc", chart.alt_text())
+    legend = group(root, "legend")[0].findall(SVG_NS + "text")
+    assert [el.text for el in legend] == ["Exports to China (Kazakhstan's customs statistics)",
+                                          "Imports from China (Kazakhstan's customs statistics)", "transit"]
+    rows = [float(el.get("y")) for el in legend]
+    assert rows[0] == rows[1] < rows[2], "a second row when the first is full"
+    assert "Noto Sans" in root.get("font-family")
 
 
 # --- both formats: numbering, links, lists, EPUBCheck ------------------------------------------
