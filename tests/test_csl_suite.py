@@ -60,25 +60,30 @@ def run_fixture(fx: dict) -> str:
     mode = fx["MODE"].strip()
     citations_run = None
     if "CITATIONS" in fx:
-        # Each run inserts (or replaces) a citation after the citations listed as preceding
-        # it; the document's final order is what is printed.
+        # Each run gives a citation with the citations before and after it, as
+        # [citationID, noteIndex] pairs: the document is those, in that order, with their
+        # notes renumbered; the document's final state is what is printed.
         document: list[tuple[str, list, int]] = []
         for entry in json.loads(fx["CITATIONS"]):
-            c, pre = entry[0], entry[1] if len(entry) > 1 else []
+            c = entry[0]
+            pre = entry[1] if len(entry) > 1 else []
+            post = entry[2] if len(entry) > 2 else []
             cid = c.get("citationID", str(len(document)))
             note = (c.get("properties") or {}).get("noteIndex", 0) or 0
-            document = [d for d in document if d[0] != cid]
-            at = 0
-            if pre:
-                ids = [d[0] for d in document]
-                at = ids.index(pre[-1][0]) + 1 if pre[-1][0] in ids else len(document)
-            document.insert(at, (cid, [_cite(i) for i in c["citationItems"]], note))
+            known = {d[0]: d[1] for d in document}
+            listed = [(p[0], p[1]) for p in pre if p[0] in known]
+            following = [(p[0], p[1]) for p in post if p[0] in known]
+            document = ([(i, known[i], n) for i, n in listed] + [(cid, [_cite(i) for i in c["citationItems"]], note)]
+                        + [(i, known[i], n) for i, n in following])
         citations_run = [(cites, note) for _, cites, note in document]
     elif "CITATION-ITEMS" in fx:
         citations_run = [([_cite(i) for i in group], n + 1)
                          for n, group in enumerate(json.loads(fx["CITATION-ITEMS"]))]
-    if citations_run is None:
-        citations_run = [([{"id": str(i["id"])} for i in items], 1)]
+    synthesized = citations_run is None
+    if synthesized:
+        # Each item once: an id given twice is one item, the later data replacing the earlier.
+        ids = dict.fromkeys(str(i["id"]) for i in items)
+        citations_run = [([{"id": i} for i in ids], 1)]
     if mode.startswith("bibliography") and "CITATION-ITEMS" not in fx and "CITATIONS" not in fx:
         proc.register(str(i["id"]) for i in items)
     for cites, _ in citations_run:
@@ -86,6 +91,9 @@ def run_fixture(fx: dict) -> str:
     proc.finalize()
     if mode.startswith("bibliography"):
         return bibliography_html(proc.bibliography())
+    if synthesized and proc.style.sort_keys("bibliography"):
+        # citeproc-js's runner synthesizes the citation from the items in bibliography order.
+        citations_run = [([{"id": i} for i in proc.bib_order], 1)]
     out = proc.cite_all(citations_run)
     if "CITATIONS" in fx:
         return "\n".join(f"..[{n}] {html}" for n, html in enumerate(out))

@@ -65,8 +65,13 @@ def parse_date(value) -> DateValue | None:
             n = _int(v)
             if n is not None and (n or name == "year"):
                 d[name] = n
-        if 13 <= d.get("month", 0) <= 16 or 21 <= d.get("month", 0) <= 24:
-            d["season"] = d.pop("month") % 4 or 4
+        # Months 13-24 stand for the seasons (spring to winter, twice); any other month
+        # outside 1-12 is no month at all.
+        if 13 <= d.get("month", 0) <= 24:
+            d["season"] = (d.pop("month") - 13) % 4 + 1
+            d.pop("day", None)
+        elif not 1 <= d.get("month", 1) <= 12:
+            d.pop("month")
             d.pop("day", None)
         return d
 

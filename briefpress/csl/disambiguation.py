@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .ir import clone
 from .names import split_particles
 from .output import to_plain
 
@@ -29,7 +30,32 @@ def year_suffix(n: int) -> str:
 
 
 def _render(proc, item_id: str, state: dict) -> str:
-    return to_plain(proc.render_item(item_id, "citation", {}, **state))
+    # Each pass re-checks every item, but only the ambiguous ones have a new state.
+    key = rendering_key(item_id, state)
+    found = proc.disambiguation_renders.get(key)
+    if found is None:
+        node = proc.render_item(item_id, "citation", compared_cite(proc), suppressed=set(IGNORED), **state)
+        found = proc.disambiguation_renders[key] = (to_plain(clone(node)), node)
+    return found[0]
+
+
+# Variables that never tell two works apart: the same work accessed twice is still one
+# ("n.d.-a [Accessed: June 1, 1965]", "n.d.-b [Accessed: June 1, 2065]", as citeproc-js).
+IGNORED = frozenset(("accessed",))
+
+
+def compared_cite(proc) -> dict:
+    """The cite disambiguation renders: a first cite, or a subsequent one when the style
+    shortens subsequent cites' names (et-al-subsequent-*): a key must tell works apart in
+    its short form too, even if it occurs only once."""
+    options = proc.style.name_options("citation")
+    if "et-al-subsequent-min" in options or "et-al-subsequent-use-first" in options:
+        return {"position": "subsequent"}
+    return {}
+
+
+def rendering_key(item_id: str, state: dict) -> tuple:
+    return (item_id, repr(sorted(state.items())))
 
 
 def _ambiguous(proc, ids: list[str], states: dict) -> list[list[str]]:
@@ -69,6 +95,7 @@ def disambiguate(proc, ordered: list[str]) -> None:
     citation = proc.style.citation
     states: dict[str, dict] = {i: {} for i in ordered}
     proc.disambiguation = states
+    proc.disambiguation_renders = {}  # rendering_key → (plain text, rendered cite)
     for item_id in ordered:
         proc.items[item_id].pop("year-suffix", None)
     if citation is None:
@@ -78,19 +105,28 @@ def disambiguate(proc, ordered: list[str]) -> None:
     rule = opt("givenname-disambiguation-rule", "by-cite")
     if add_given and rule != "by-cite":
         _global_givennames(proc, ordered, states, rule)
-    groups = _ambiguous(proc, ordered, states)
+    groups = original = _ambiguous(proc, ordered, states)
     if groups and opt("disambiguate-add-names") == "true":
         for group in groups:
             _add_names(proc, group, states, add_given)
         groups = _ambiguous(proc, ordered, states)
     if groups and add_given and rule in ("by-cite", "all-names", "primary-name"):
-        for group in groups:
-            _add_givenname(proc, group, states, rule)
+        # Given names are compared across the whole set that was ambiguous before names
+        # were added: a name that clashed there is expanded in every cite that shows it.
+        still = {i for group in groups for i in group}
+        for group in original:
+            if still.intersection(group):
+                _add_givenname(proc, group, states, rule)
         groups = _ambiguous(proc, ordered, states)
-    if groups and _uses_condition(proc):
+    # disambiguate="true" conditions are turned on one at a time, in rendering order, for
+    # the cites still ambiguous ("Book One" for one work, "Complete Works, ed. 5" for two).
+    conditions = _conditions(proc)
+    for level in range(1, conditions + 1):
+        if not groups:
+            break
         for group in groups:
             for item_id in group:
-                states[item_id]["disambiguate"] = True
+                states[item_id]["disambiguate"] = level if level < conditions else True
         groups = [g for group in groups for g in _ambiguous(proc, group, states)]
     if groups and opt("disambiguate-add-year-suffix") == "true":
         for group in groups:
@@ -99,8 +135,12 @@ def disambiguate(proc, ordered: list[str]) -> None:
 
 
 def _base_names(proc) -> tuple[int, int]:
+    """et-al-min and et-al-use-first of the cites disambiguation compares."""
     opts = proc.style.name_options("citation")
-    return int(opts.get("et-al-min", 0) or 0), int(opts.get("et-al-use-first", 0) or 0)
+    prefix = "et-al-subsequent-" if compared_cite(proc) else "et-al-"
+    min_key = prefix + "min" if prefix + "min" in opts else "et-al-min"
+    first_key = prefix + "use-first" if prefix + "use-first" in opts else "et-al-use-first"
+    return int(opts.get(min_key, 0) or 0), int(opts.get(first_key, 0) or 0)
 
 
 def _add_names(proc, group: list[str], states: dict, with_given: bool) -> None:
@@ -113,9 +153,14 @@ def _add_names(proc, group: list[str], states: dict, with_given: bool) -> None:
             continue
         others = [names[o] for o in group if o != item_id]
 
+        def shown(names, n):
+            """The names printed with ``n`` names before "et al.", and whether "et al." is."""
+            if len(names) < et_al_min or n >= len(names):
+                return tuple(names), False
+            return tuple(names[:n]), True
+
         def told_apart(n, mine=mine, others=others):
-            return sum(1 for o in others if tuple(o[:n]) != tuple(mine[:n]) or
-                       (len(o) >= et_al_min) != (len(mine) >= et_al_min))
+            return sum(1 for o in others if shown(o, n) != shown(mine, n))
 
         best_n, best = use_first, told_apart(use_first)
         for n in range(use_first + 1, len(mine) + 1):
@@ -176,8 +221,8 @@ def _global_givennames(proc, ordered: list[str], states: dict, rule: str) -> Non
                 levels[i] = min(cap, max(_level(name, r) for r in rivals))
 
 
-def _uses_condition(proc) -> bool:
-    return any(el.get("disambiguate") == "true" for el in proc.style.root.iter())
+def _conditions(proc) -> int:
+    return sum(el.get("disambiguate") == "true" for el in proc.style.root.iter())
 
 
 def state_for(proc, item_id: str) -> dict:

@@ -48,7 +48,14 @@ class Output:
         return [c for c in self.children if not c.empty()]
 
     def empty(self) -> bool:
-        return all(c.empty() for c in self.children)
+        # The hottest question of rendering: asked of every node, at every level.
+        for c in self.children:
+            if c.__class__ is Text:
+                if c.text:
+                    return False
+            elif not c.empty():
+                return False
+        return True
 
     def plain(self) -> str:
         """The text without markup: for sort keys, comparisons and disambiguation."""
@@ -58,6 +65,17 @@ class Output:
         if self.quotes:
             inner = "\u201c" + inner + "\u201d"
         return self.prefix + inner + self.suffix
+
+
+def clone(node):
+    """A deep copy of a rendered tree, for passes that change it in place (collapsing,
+    text-case at output) to work on while the original stays cached."""
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    if node.__class__ is not Text:
+        new.children = [clone(c) for c in node.children]
+        new.formatting = dict(node.formatting)
+    return new
 
 
 def leaves(node) -> list[Text]:

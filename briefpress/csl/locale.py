@@ -101,6 +101,8 @@ class Locale:
                         m = multiple.text or "" if multiple is not None else s
                     else:
                         s = m = term.text or ""
+                    # A term element holding nothing but a line break and indentation is empty.
+                    s, m = ("" if "\n" in t and not t.strip() else t for t in (s, m))
                     self.terms[(name, term.get("form", "long"), term.get("gender-form", ""))] = Term(
                         s, m, term.get("gender", ""), term.get("gender-form", ""), term.get("match", ""))
 

@@ -40,6 +40,9 @@ def _closes(value: str, start: int, end: int) -> bool:
 
 def rich(value: str) -> Output:
     """A field value as an IR node; plain values become a single text run."""
+    if "\u00ab" in value or "\u00bb" in value:
+        # French guillemets typed with plain spaces get narrow no-break ones (citeproc-js).
+        value = re.sub("\u00ab[ \u00a0]", "\u00ab\u202f", re.sub("[ \u00a0]\u00bb", "\u202f\u00bb", value))
     if not _TOKEN.search(value):
         return Output([Text(value)])
     root = Output()
@@ -83,7 +86,10 @@ def rich(value: str) -> Output:
             if can_close and kind in open_kinds:
                 while stack[-1][0] != kind:
                     _unwind(stack)
-                stack.pop()
+                _, closed = stack.pop()
+                if not closed.children:  # nothing quoted: these were apostrophes (l’’’)
+                    closed.quotes = False
+                    closed.children = [Text("\u2019\u2019" if kind == "squote" else closed.tag + part)]
             elif can_open:
                 node = Output(quotes=True, tag=part)
                 top.children.append(node)
@@ -101,4 +107,5 @@ def _unwind(stack) -> None:
     kind, node = stack.pop()
     if kind in ("dquote", "squote"):
         node.quotes = False
-        node.children.insert(0, Text(node.tag))
+        # An unclosed straight single quote was an apostrophe ("ETFA '09").
+        node.children.insert(0, Text("\u2019" if node.tag == "'" else node.tag))

@@ -84,7 +84,7 @@ def _render_names(el, ctx, inherited=None):
             many = len(names) > 1 if plural == "contextual" else plural == "always"
             term = ctx.locale.term(variable, label.get("form", "long"), many)
             if term:
-                lab = decorate(Output([Text(term)]), label)
+                lab = decorate(Output([Text(term)], tag="name-label"), label)
                 rendered = Output([rendered, lab] if parts["label_after"] else [lab, rendered])
         groups.append(rendered)
     if opts.get("form") == "count":
@@ -123,20 +123,14 @@ def _render_names(el, ctx, inherited=None):
                     return node
                 return decorate(Output([node], tag="names"), el)
             ctx.called, ctx.rendered = mark
+            if local(child) == "text" and child.get("term") and \
+                    ctx.locale.find(child.get("term"), child.get("form", "long")) is not None:
+                return None  # a term, even an empty one, is a substitute: the only one
     return None
 
 
-def _variables_in(el, ctx, depth=0) -> set:
-    found = set()
-    if depth > 20:
-        return found
-    for node in el.iter():
-        if not isinstance(node.tag, str):
-            continue
-        found.update(node.get("variable", "").split())
-        if node.get("macro") and node.get("macro") in ctx.style.macros:
-            found |= _variables_in(ctx.style.macros[node.get("macro")], ctx, depth + 1)
-    return {v for v in found if ctx.value(v) is not None}
+def _variables_in(el, ctx) -> set:
+    return {v for v in ctx.style.variables(el) if ctx.value(v) is not None}
 
 
 def name_list(names: list, opts: dict, parts: dict, ctx):
@@ -149,7 +143,10 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
     if ctx.sorting and ctx.sort_names:
         et_al_min = int(ctx.sort_names.get("names-min", et_al_min) or 0)
         use_first = int(ctx.sort_names.get("names-use-first", use_first) or 0)
-    truncated = bool(et_al_min) and len(names) >= et_al_min and use_first < len(names)
+    # Without et-al-use-first anywhere, et-al-min alone truncates nothing.
+    given_first = any(k in opts for k in ("et-al-use-first", "et-al-subsequent-use-first")) or \
+        (ctx.sorting and "names-use-first" in ctx.sort_names)
+    truncated = bool(et_al_min) and given_first and len(names) >= et_al_min and use_first < len(names)
     shown = names[: use_first + ctx.add_names] if truncated else names
     if truncated and len(shown) >= len(names):
         truncated, shown = False, names
@@ -159,7 +156,10 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
         return None, 0
     fmt = NameFormat(opts, parts["name"], ctx)
     rendered = [fmt.render(n, i) for i, n in enumerate(shown)]
-    use_last = opts.get("et-al-use-last") == "true" and truncated and len(names) - len(shown) >= 2
+    use_last = opts.get("et-al-use-last") == "true"
+    if ctx.sorting and "names-use-last" in ctx.sort_names:
+        use_last = ctx.sort_names["names-use-last"] == "true"
+    use_last = use_last and truncated and len(names) - len(shown) >= 2
     if ctx.sorting:  # sort keys compare name by name: no "and", no "et al."
         if use_last:
             rendered.append(fmt.render(names[-1], len(names) - 1))
@@ -183,8 +183,9 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
                 use = {"always": True, "never": False,
                        "contextual": len(rendered) > 2,
                        "after-inverted-name": fmt.inverted(i - 1, shown[i - 1])}.get(dpl, len(rendered) > 2)
-                out.children.append(Text(delimiter if use else " "))
-                out.children.append(Text(and_term + " "))
+                space = " " if _romanesque(and_term) else ""
+                out.children.append(Text(delimiter if use else space))
+                out.children.append(Text(and_term + space))
             else:
                 out.children.append(Text(delimiter))
         out.children.append(r)
@@ -195,7 +196,7 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
             dpe = opts.get("delimiter-precedes-et-al", "contextual")
             use = {"always": True, "never": False, "contextual": len(rendered) > 1,
                    "after-inverted-name": fmt.inverted(len(rendered) - 1, shown[-1])}.get(dpe, len(rendered) > 1)
-            out.children.append(Text(delimiter if use else " "))
+            out.children.append(Text(delimiter if use else (" " if _romanesque(term) else "")))
             node = Output([Text(term)])
             if et_al is not None:
                 decorate(node, et_al)
@@ -209,6 +210,17 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
     return out, len(shown)
 
 
+# Scripts written with spaces between words (citeproc-js's "romanesque"); the Hebrew
+# conjunction vav (U+05D5) is left out on purpose, as it is written joined to the next word.
+_ROMANESQUE = re.compile("[-&0-9a-zA-Z\u0590-\u05d4\u05d6-\u05ff\u0080-\u017f\u0400-\u052f"
+                         "\u0370-\u03ff\u1f00-\u1fff\u0600-\u06ff\u200c-\u200e\u0218-\u021b\u202a-\u202e]")
+
+
+def _romanesque(term: str) -> bool:
+    """Whether a term ("and", "et al.") is set off from names by spaces; "等" and "ו" are not."""
+    return bool(_ROMANESQUE.search(term))
+
+
 def split_particles(name: dict) -> dict:
     """Split lowercase particles out of family and given names (citeproc-js's parse-names)."""
     name = dict(name)
@@ -218,23 +230,43 @@ def split_particles(name: dict) -> dict:
     if len(family) > 1 and family[0] == family[-1] == '"':
         name["family"] = family[1:-1]
         return name
-    if family and "non-dropping-particle" not in name and family[:1].islower():
-        m = re.match(r"^((?:[a-z\u00e0-\u00ff][\w\u2019']*\s+|d['\u2019]|[a-z]+-)+)(.+)$", family)
+    if family and "non-dropping-particle" not in name and (family[:1].islower() or family[:1] in "'\u2019"):
+        m = re.match(r"^((?:['\u2019]?[a-z\u00e0-\u00ff][\w.\u2019']*\s+|d['\u2019]|[a-z]+-)+)(.+)$", family)
         if m and not m.group(2)[:1].islower():
-            name["non-dropping-particle"] = m.group(1).strip()
+            particle = m.group(1).strip()
+            # "de' Frinkle": an apostrophe written before a space keeps the space.
+            name["non-dropping-particle"] = particle + (" " if particle.endswith(("'", "\u2019")) and
+                                                        m.group(1)[-1].isspace() else "")
             name["family"] = m.group(2)
     given = name.get("given", "")
     if ",!" in given and "suffix" not in name:  # "John,! Jr.": a suffix that keeps its comma
         given, _, suffix = given.partition(",!")
         name["given"], name["suffix"], name["comma-suffix"] = given.strip(), suffix.strip(), True
+        given = name["given"]
+    elif ", " in given and "suffix" not in name:
+        given, _, rest = given.partition(", ")
+        if rest[:1].islower() and "dropping-particle" not in name:
+            # "Hédelin, abbé d'": a particle after a comma, printed after one
+            name["dropping-particle"], name["comma-dropping-particle"] = rest.strip(), True
+        else:
+            name["suffix"] = rest.strip()
+        name["given"] = given = given.strip()
     if given and "dropping-particle" not in name:
         m = re.match(r"^(.+?)\s+((?:[a-z][\w']*\s*)+)$", given)
         if m:
             name["given"], name["dropping-particle"] = m.group(1), m.group(2).strip()
-    if given and "suffix" not in name and ", " in given:
-        g, _, s = given.partition(", ")
-        name["given"], name["suffix"] = g, s
     return name
+
+
+_TAGGED = re.compile(r"^((?:<[^<>]+>)*)(.*?)((?:<[^<>]+>)*)$")
+
+
+def _initial(word: str) -> str:
+    """A word's initial: its first letter, and any capitals right after it ("TSerendorjiin"
+    gives "Ts"), as citeproc-js does for transliterated names."""
+    run = re.match(r"[^\W\d_]*", word[1:]).group()
+    caps = len(run) - len(run.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return word[0] + (run[:caps].lower() if caps < len(run) else "")
 
 
 def initialize(given: str, with_: str, full: bool, hyphen: bool = True) -> str:
@@ -242,19 +274,27 @@ def initialize(given: str, with_: str, full: bool, hyphen: bool = True) -> str:
 
     Tokens written with a period ("Ph.", "Me.", "ME.") are abbreviations already and keep
     their letters; a single capital is an initial; a whole word becomes its initial only when
-    ``full`` (initialize="true"); lowercase words ("de") are kept as they are.
+    ``full`` (initialize="true"); lowercase words ("de") are kept as they are.  A hyphen
+    before a lowercase letter ("Guo-ping") joins one word, and markup around a word
+    ("<b>John</b>") stays around its initial.
     """
+    if not hyphen:
+        given = given.replace("-", " ")
+    given = re.sub(r"\s*-\s*", "-", given)
+    given = re.sub(r"-(?=[a-z])", "\u2060", given)  # a word joiner: no split here
     out, prev = "", ""
     for word in given.split():
         for h, chunk in enumerate(word.split("-")):
-            for i, piece in enumerate(re.findall(r"[^.]+\.?", chunk)):
+            lead, chunk, trail = _TAGGED.match(chunk).groups()
+            pieces = re.findall(r"[^.]+\.?", chunk)
+            for i, piece in enumerate(pieces):
                 bare = piece.rstrip(".").strip()
                 if not bare:
                     continue
                 if piece.endswith(".") or (len(bare) == 1 and bare.isupper()):
                     text, kind = bare + with_, "initial"
                 elif full and bare[0].isupper():
-                    text, kind = bare[0] + with_, "initial"
+                    text, kind = _initial(bare.split("\u2060")[0]) + with_, "initial"
                 else:
                     text, kind = bare, "word"
                 if out:
@@ -262,9 +302,14 @@ def initialize(given: str, with_: str, full: bool, hyphen: bool = True) -> str:
                         out = out.rstrip() + ("-" if hyphen else "")
                     elif (prev == "word" or kind == "word") and not out.endswith(" "):
                         out += " "
+                if i == 0:
+                    text = lead + text
+                if i == len(pieces) - 1 and trail:
+                    stripped = text.rstrip()
+                    text = stripped + trail + text[len(stripped):]
                 out += text
                 prev = kind
-    return out.strip()
+    return out.strip().replace("\u2060", "-")
 
 
 class NameFormat:
@@ -272,8 +317,6 @@ class NameFormat:
         self.opts, self.ctx = opts, ctx
         self.form = opts.get("form", "long")
         self.primary = True  # disambiguation expands the names of the primary list
-        if ctx.sorting and self.form == "short":  # sort keys use full names (citeproc-js)
-            self.form = "long"
         self.sort_order = "all" if ctx.sorting else opts.get("name-as-sort-order", "")
         self.sort_sep = opts.get("sort-separator", ", ")
         self.init_with = opts.get("initialize-with")
@@ -285,11 +328,12 @@ class NameFormat:
                     self.parts[np.get("name")] = np
 
     def inverted(self, index: int, name: dict | None = None) -> bool:
-        if name is not None and (name.get("literal") or not name.get("given")):
+        if name is not None and (name.get("literal") or not name.get("given") or not name.get("family")):
             return False
         return self.form != "short" and (self.sort_order == "all" or (self.sort_order == "first" and index == 0))
 
     def _part(self, which: str, texts: list):
+        """One name-part of joined texts, with all of its name-part's attributes."""
         texts = [t for t in texts if t]
         if not texts:
             return None
@@ -299,14 +343,47 @@ class NameFormat:
             decorate(node, np)
         return node
 
+    def _piece(self, fmt: str, text: str):
+        """One piece of a name (a particle, the family name) in the formatting and text-case
+        of the name-part ``fmt``; the affixes belong to the whole name-part."""
+        if not text:
+            return None
+        node = rich(text)
+        np = self.parts.get(fmt)
+        if np is not None:
+            decorate(node, {k: v for k, v in np.attrib.items() if k not in ("prefix", "suffix")})
+        return node
+
+    def _group(self, which: str, pieces: list):
+        """Pieces ``(text, fmt[, separator])`` joined by spaces (none after an apostrophe
+        or a hyphen), inside the affixes of the name-part ``which`` (citeproc-js formats the
+        particles apart from the names they go with)."""
+        out, prev = Output(), ""
+        for text, fmt, *sep in pieces:
+            node = self._piece(fmt, text.rstrip()) if fmt else (Output([Text(text)]) if text else None)
+            if node is None:
+                continue
+            if out.children:
+                out.children.append(Text(sep[0] if sep else
+                                         ("" if prev.endswith(("'", "\u2019", "-")) else " ")))
+            out.children.append(node)
+            prev = text
+        if not out.children:
+            return None
+        np = self.parts.get(which)
+        if np is not None:
+            out.prefix, out.suffix = np.get("prefix", ""), np.get("suffix", "")
+        return out
+
     def render(self, name: dict, index: int) -> Output:
         node = self._render(name, index)
         node.children = [c for c in node.children if c is not None]
         return node
 
     def _render(self, name: dict, index: int) -> Output:
-        if name.get("literal") or not (name.get("family") or name.get("given")):
-            text = name.get("literal") or ""
+        if name.get("literal") or not name.get("family"):
+            # A name with a given name alone ("Banksy") prints it whole, like a literal.
+            text = name.get("literal") or name.get("given") or ""
             node = Output([Text(text)])
             np = self.parts.get("family")
             if np is not None:
@@ -324,6 +401,8 @@ class NameFormat:
         if self.ctx.sorting:
             demote = self.ctx.style.demote_particle != "never"
             key = [family, dp, ndp, given, suffix] if demote else [ndp, family, dp, given, suffix]
+            if self.form == "short":  # a short name sorts by what it shows
+                key = [family, ndp] if demote else [ndp, family]
             return Output([Text(" ".join(k for k in key if k))], tag="name")
         cjk = bool(_CJK.search(family + given))
         form = self.form
@@ -335,36 +414,34 @@ class NameFormat:
             return Output([p for p in (self._part("family", [family]), self._part("given", [given]))
                            if p is not None], tag="name")
         if form == "short":
-            fam = self._part("family", [_join([ndp, family])])
-            return Output([fam], tag="name")
+            return Output([self._group("family", [(ndp, "family"), (family, "family")])], tag="name")
         demote = self.ctx.style.demote_particle
+        # "abbé d'" after a comma in the given name keeps its comma ("Hédelin, abbé d'").
+        dp_sep = ", " if name.get("comma-dropping-particle") else " "
         if self.inverted(index):
             if demote == "display-and-sort":
-                first = self._part("family", [family])
-                rest = self._part("given", [given, dp, ndp]) if (given or dp or ndp) else None
+                first = self._group("family", [(family, "family")])
+                rest = self._group("given", [(given, "given"), (dp, "given", dp_sep), (ndp, "family")])
             else:
-                first = self._part("family", [ndp, family])
-                rest = self._part("given", [given, dp])
+                first = self._group("family", [(ndp, "family"), (family, "family")])
+                rest = self._group("given", [(given, "given"), (dp, "given", dp_sep)])
             node = Output([first] if first is not None else [], tag="name")
             if rest is not None:
                 node.children += [Text(self.sort_sep), rest]
             if suffix:
                 node.children += [Text(self.sort_sep), Text(suffix)]
             return node
-        # Long form: the family name-part carries the particles and the suffix.
-        given_part = self._part("given", [given]) if given else None
+        # Long form: the family name-part's affixes hold the particles and the suffix; the
+        # dropping particle is formatted like the given name, the suffix not at all.
+        given_part = self._group("given", [(given, "given")])
         comma = name.get("comma-suffix") in (True, "true")
-        family_text = _join([ndp, family]) + ((", " if comma else " ") + suffix if suffix else "")
-        fam = self._part("family", [family_text])
-        if fam is not None and dp:
-            # The dropping particle sits inside the family affixes but outside its formatting.
-            spaced = dp if dp.endswith(("'", "\u2019", "-")) else dp + " "
-            fam = Output([Text(spaced), Output(fam.children, formatting=fam.formatting,
-                                               text_case=fam.text_case)],
-                         prefix=fam.prefix, suffix=fam.suffix)
+        fam = self._group("family", [(dp, "given"), (ndp, "family"), (family, "family"),
+                                     (suffix, "", ", " if comma else " ")])
         node = Output(tag="name")
         if given_part is not None:
-            node.children += [given_part, Text(" ")]
+            # A given name-part whose suffix ends in a space (even a no-break one) needs no other.
+            spaced = given_part.suffix[-1:].isspace()
+            node.children += [given_part] if spaced else [given_part, Text(" ")]
         if fam is not None:
             node.children.append(fam)
         return node

@@ -112,7 +112,8 @@ def render_label(el, ctx, variable: str | None = None):
     if variable == "locator":
         if not ctx.cite.get("locator"):
             return None
-        term_name = ctx.cite.get("label", "page")
+        # CSL 1.0.1's "sub verbo" is the term "sub-verbo" in today's locales.
+        term_name = ctx.cite.get("label", "page").replace("sub verbo", "sub-verbo")
         value = ctx.cite.get("locator")
     else:
         value = ctx.value(variable)
@@ -136,7 +137,14 @@ def render_label(el, ctx, variable: str | None = None):
     return decorate(Output([Text(text)]), el)
 
 
-_RANGE = re.compile(r"(?<!\\)\b([A-Za-z]*)(\d+)\s*(?<!\\)[-\u2013]\s*([A-Za-z]*)(\d+)\b")
+def number_range(value: str) -> str:
+    """A plain range of numbers in a number variable ("3-4" as an issue) takes an en dash."""
+    return re.sub(r"^(\d+)\s*-\s*(\d+)$", "\\1\u2013\\2", value.strip()) if "-" in value else value
+
+
+# A range of two page numbers, each with an optional prefix that ends in a letter ("N110",
+# "8n11564", "123N110").
+_RANGE = re.compile(r"(?<![\\\w])((?:\w*[A-Za-z])?)(\d+)\s*(?<!\\)[-\u2013]\s*((?:\w*[A-Za-z])?)(\d+)(?!\w)")
 _ROMAN_RANGE = re.compile(r"\b([ivxlcdm]+)\s*-\s*([ivxlcdm]+)\b", re.IGNORECASE)
 
 
@@ -162,6 +170,10 @@ def page_range(value: str, fmt: str, locale) -> str:
 
     value = _RANGE.sub(fix, value)
     value = _ROMAN_RANGE.sub(lambda m: f"{m.group(1)}{delim}{m.group(2)}", value)
+    # "213 & 235": the ampersand between numbers is the locale's "and" symbol.
+    symbol = locale.terms.get(("and", "symbol", ""))
+    if symbol is not None and symbol.single != "&":
+        value = re.sub(r"(?<=\d)\s*&\s*(?=\d)", f" {symbol.single} ", value)
     return value.replace("\\-", "-")
 
 

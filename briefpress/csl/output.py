@@ -57,38 +57,53 @@ def prepare(node) -> None:
         apply_text_case(node, node.text_case)
 
 
-def tokens(node, out: list) -> None:
-    if isinstance(node, Text):
+def tokens(node, out: list) -> bool:
+    """Append the node's tokens to ``out``; returns whether it printed any text (a node
+    without text prints nothing, not even its affixes)."""
+    if node.__class__ is Text:
         if node.text:
             out.append(("text", node.text))
-        return
-    live = node.live()
-    if not live:
-        return
+            return True
+        return False
+    start = len(out)
+    delimiter = node.delimiter
+    printed = False
+    for child in node.children:
+        if printed and delimiter:
+            out.append(("text", delimiter))
+            if not tokens(child, out):
+                out.pop()
+        elif tokens(child, out):
+            printed = True
+    if not printed:
+        return False
+    # The openings go in front of the children's tokens now that the node is known to print.
+    opening = []
     # A display block holds the element's affixes too ("[1]" in the left margin).
     if node.display:
-        out.append(("open", "display", node.display))
+        opening.append(("open", "display", node.display))
     if node.prefix:
-        out.append(("text", node.prefix))
+        opening.append(("text", node.prefix))
     opened = []
-    for name, value in node.formatting.items():
-        out.append(("open", name, value))
+    # One element's formatting nests as in citeproc-js: the font style innermost
+    # (<b><i>…</i></b>), vertical alignment outermost.
+    for name, value in reversed(node.formatting.items()):
+        opening.append(("open", name, value))
         opened.append((name, value))
     if node.quotes:
         # Quotes typed by the author in a cite's prefix or suffix stay as typed.
-        fixed = "fixed" if node.tag == "fixed-quote" else ""
-        out.append(("open", "quote", fixed))
+        fixed = "fixed" + node.tag[len("fixed-quote"):] if node.tag.startswith("fixed-quote") else ""
+        opening.append(("open", "quote", fixed))
         opened.append(("quote", fixed))
-    for i, child in enumerate(live):
-        if i and node.delimiter:
-            out.append(("text", node.delimiter))
-        tokens(child, out)
+    if opening:
+        out[start:start] = opening
     for name, value in reversed(opened):
         out.append(("close", name, value))
     if node.suffix:
         out.append(("text", node.suffix))
     if node.display:
         out.append(("close", "display", node.display))
+    return True
 
 
 # What happens where two punctuation marks meet at a seam between elements (the previous
@@ -126,7 +141,7 @@ def _into_quotes(stream: list) -> None:
     i = 0
     while i < len(stream):
         tok = stream[i]
-        if tok[0] == "close" and tok[1] == "quote" and tok[2] != "fixed":
+        if tok[0] == "close" and tok[1] == "quote" and not tok[2].startswith("fixed"):
             while True:
                 j = i + 1
                 while j < len(stream) and (stream[j][0] == "close" or stream[j] == ("text", "")):
@@ -167,7 +182,7 @@ def _superscript(c: str) -> str | None:
 
 def escape(text: str) -> str:
     text = (text.replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
-            .replace("'", "\u2019"))
+            )
     if text.isascii():
         return text
     out = []
@@ -177,8 +192,22 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+_TYPED_QUOTES = {"fixed\u2018": ("\u2018", "\u2019"), "fixed\u201c": ("\u201c", "\u201d")}
+
+
+def _suffix_into_display(node) -> None:
+    """An entry whose last part is a display block ends inside it: the layout's suffix
+    goes into the block ("<div class="csl-right-inline">… Here.</div>"), as in citeproc-js."""
+    if isinstance(node, Output) and node.suffix and not node.display:
+        live = node.live()
+        if live and isinstance(live[-1], Output) and live[-1].display:
+            live[-1].suffix += node.suffix
+            node.suffix = ""
+
+
 def to_html(node, quotes: Quotes) -> str:
     prepare(node)
+    _suffix_into_display(node)
     stream: list = []
     tokens(node, stream)
     stream = _punctuation(stream, quotes)
@@ -193,6 +222,8 @@ def to_html(node, quotes: Quotes) -> str:
             kind, value = tok[1], tok[2]
             if kind == "quote":
                 pair = quotes.outer if quote_depth % 2 == 0 else quotes.inner
+                if value in _TYPED_QUOTES:  # a curly quote typed in a cite's affix stays
+                    pair = _TYPED_QUOTES[value]
                 quote_depth += 1
                 out.append(pair[0])
                 closers.append(pair[1])

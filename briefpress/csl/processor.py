@@ -8,13 +8,16 @@ Data in is CSL-JSON (dicts); a citation is a list of cite dicts (``id``, ``locat
 from __future__ import annotations
 
 from .collapse import collapse
-from .disambiguation import disambiguate, state_for
-from .ir import Output, Text, all_tagged, decorate, first_tagged
+from .disambiguation import IGNORED, compared_cite, disambiguate, rendering_key, state_for
+from .extra import with_note_variables
+from .ir import Output, Text, all_tagged, clone, decorate, first_tagged
 from .markup import rich
 from .output import to_html, to_plain
+from .positions import assign_positions
 from .render import Context, render, render_children
 from .sorting import key_value, sort_items
 from .style import Style, children
+from .textcase import for_language
 
 NO_PRINTED_FORM = "[CSL STYLE ERROR: reference with no printed form.]"
 
@@ -33,11 +36,15 @@ class Processor:
         self.items: dict[str, dict] = {}
         self.order: list[str] = []  # registration order: first citation first
         self.explicit_year_suffix = any(el.get("variable") == "year-suffix" for el in self.style.root.iter())
+        # After ``finalize`` a cite's rendering depends only on the item and the few cite
+        # fields in ``_cite_key``: each is rendered once, and each distinct citation too.
+        self._rendered: dict = {}
+        self._citations: dict = {}
 
     # -- registration ---------------------------------------------------------------------
     def add_items(self, items: list[dict]) -> None:
         for item in items:
-            self.items[str(item["id"])] = dict(item, id=str(item["id"]))
+            self.items[str(item["id"])] = dict(with_note_variables(item), id=str(item["id"]))
 
     def register(self, ids) -> None:
         for i in ids:
@@ -64,22 +71,37 @@ class Processor:
                     self.items[i]["citation-number"] = n
         disambiguate(self, ordered)
         self.bib_order = ordered
+        self._rendered, self._citations = {}, {}
+        # A plain first cite renders as disambiguation last rendered the item, unless a
+        # year suffix was added after or the item has a variable disambiguation ignores.
+        compared = compared_cite(self)
+        layout = self.style.layout("citation")
+        ignored = IGNORED.intersection(self.style.variables(layout)) if layout is not None else ()
+        for item_id in ordered:
+            item = self.items[item_id]
+            found = self.disambiguation_renders.get(rendering_key(item_id, state_for(self, item_id)))
+            if found is not None and not item.get("year-suffix") and not any(item.get(v) for v in ignored):
+                self._rendered[_cite_key(item_id, compared)] = found[1]
         return ordered
 
     def _sorts_by_number(self, mode: str) -> bool:
         return any(k.get("variable") == "citation-number" for k in self.style.sort_keys(mode))
 
-    def _sorted(self, ids: list[str], mode: str, cites: dict | None = None) -> list[str]:
+    def _sorted(self, ids: list[str], mode: str) -> list[str]:
+        """Items in the section's sort order (a citation's cites: ``_sorted_cites``)."""
+        return [c["id"] for c in self._sorted_cites([{"id": i} for i in ids], mode)]
+
+    def _sorted_cites(self, cites: list[dict], mode: str) -> list[dict]:
         keys = self.style.sort_keys(mode)
         if not keys:
-            return ids
+            return cites
         directions = [k.get("sort") == "descending" for k in keys]
 
-        def keys_for(i):
-            ctx = self.context(self.items[i], mode, (cites or {}).get(i))
-            return [key_value(k, ctx) for k in keys]
+        def keys_for(cite):
+            item_id = str(cite["id"])
+            return _LazyKeys(keys, self.context(self.items[item_id], mode, cite if mode == "citation" else None))
 
-        return sort_items(ids, keys_for, directions)
+        return sort_items(cites, keys_for, directions)
 
     # -- rendering --------------------------------------------------------------------------
     def render_item(self, item_id: str, mode: str, cite: dict | None = None, **state) -> Output:
@@ -90,6 +112,7 @@ class Processor:
         node = render_children(layout, ctx)
         if not self._english(ctx.item):
             _no_title_case(node)
+            for_language(node, ctx.item.get("language") or "")
         return node
 
     def _english(self, item: dict) -> bool:
@@ -99,12 +122,22 @@ class Processor:
         return self.locale.lang.lower().startswith("en")
 
     def citation(self, cites: list[dict], layout_affixes: bool = True) -> str:
+        try:
+            key = (tuple(tuple(sorted(c.items())) for c in cites), layout_affixes)
+            html = self._citations.get(key)
+        except TypeError:  # a cite field that cannot be a key: render it every time
+            key, html = None, None
+        if html is None:
+            html = self._citation(cites, layout_affixes)
+            if key is not None:
+                self._citations[key] = html
+        return html
+
+    def _citation(self, cites: list[dict], layout_affixes: bool) -> str:
         layout = self.style.layout("citation")
         cites = [c for c in cites if str(c["id"]) in self.items]
-        if self.style.sort_keys("citation"):
-            by_id = {str(c["id"]): c for c in cites}
-            order = self._sorted(list(by_id), "citation", by_id)
-            cites = [by_id[i] for i in order]
+        # A work cited twice in one citation stays twice (citeproc-js prints "1, 2, 2–4").
+        cites = self._sorted_cites(cites, "citation")
         delimiter = layout.get("delimiter", "")
         rendered = []
         for cite in cites:
@@ -127,10 +160,14 @@ class Processor:
 
     def render_cite(self, cite: dict, first: bool = False):
         item_id = str(cite["id"])
-        state = state_for(self, item_id)
-        if cite.get("suppress-author"):
-            state["suppress_author"] = True
-        node = self.render_item(item_id, "citation", cite, **state)
+        key = _cite_key(item_id, cite)
+        node = self._rendered.get(key)
+        if node is None:
+            state = state_for(self, item_id)
+            if cite.get("suppress-author"):
+                state["suppress_author"] = True
+            node = self._rendered[key] = self.render_item(item_id, "citation", cite, **state)
+        node = clone(node)
         if cite.get("author-only"):
             node = first_tagged(node, "names") or Output()
         link = cite.get("link")
@@ -177,6 +214,7 @@ class Processor:
                 node = render_children(layout, ctx)
                 if not self._english(ctx.item):
                     _no_title_case(node)
+                    for_language(node, ctx.item.get("language") or "")
                 substitute(node)
                 decorate(node, {k: v for k, v in layout.attrib.items() if k != "delimiter"})
                 if node.empty():  # an entry that prints nothing is left out
@@ -189,6 +227,29 @@ class Processor:
         return to_plain(node)
 
 
+def _cite_key(item_id: str, cite: dict) -> tuple:
+    """What a cite's rendering depends on, besides the item: the cite fields that
+    ``Context.value``, conditions, labels and et-al read."""
+    return (item_id, bool(cite.get("suppress-author")), cite.get("locator"), cite.get("label"),
+            cite.get("position", "first"), cite.get("near-note"), cite.get("first-reference-note-number"))
+
+
+class _LazyKeys:
+    """An item's sort keys, each worked out the first time a comparison reaches it: most
+    comparisons are decided by the first key or two.  Keys are worked out in order, with
+    one context, as a list of them would be."""
+
+    def __init__(self, keys: list, ctx: Context):
+        self.keys, self.ctx, self.values = keys, ctx, []
+
+    def __iter__(self):
+        values = self.values
+        for n, key in enumerate(self.keys):
+            if n == len(values):
+                values.append(key_value(key, self.ctx))
+            yield values[n]
+
+
 def _affix(text: str) -> Output:
     """A cite's prefix or suffix as the author typed it: its quotes keep their punctuation."""
     node = rich(text)
@@ -197,7 +258,7 @@ def _affix(text: str) -> Output:
         current = stack.pop()
         if isinstance(current, Output):
             if current.quotes:
-                current.tag = "fixed-quote"
+                current.tag = "fixed-quote" + current.tag  # the quote mark typed
             stack.extend(current.children)
     return node
 
@@ -240,12 +301,19 @@ class SubsequentAuthor:
             self.previous = None
             return
         names = [n for n in all_tagged(node, "name")]
-        current = (to_plain(Output(node.children, delimiter=node.delimiter)), [to_plain(n) for n in names])
+        # The names are compared without their label ("ed."), which stays when they go.
+        lists = all_tagged(node, "name-list")
+        whole = to_plain(Output(lists, delimiter="|")) if lists else \
+            to_plain(Output(node.children, delimiter=node.delimiter))
+        current = (whole, [to_plain(n) for n in names])
         previous, self.previous = self.previous, current
         if previous is None:
             return
-        if self.rule == "complete-all":
+        if self.rule == "complete-all" or not names:  # a substituted title goes whole
             if current[0] == previous[0]:
+                if len(lists) == 1 and self.text:
+                    lists[0].children, lists[0].delimiter = [Text(self.text)], ""
+                    return
                 node.children = [Text(self.text)] if self.text else []
                 if not self.text:
                     node.prefix = node.suffix = ""
@@ -282,56 +350,6 @@ def _no_title_case(node) -> None:
             node.text_case = ""
         for child in node.children:
             _no_title_case(child)
-
-
-def assign_positions(citations, style) -> list[list[dict]]:
-    """Positions (spec: "Position"): first, subsequent, ibid, ibid-with-locator, near-note."""
-    distance = int(style.section_option("citation", "near-note-distance", "5") or 5)
-    first_note: dict[str, int] = {}
-    last_note: dict[str, int] = {}
-    previous: list[dict] = []  # the cites of the previous note (or in-text citation)
-    current: list[dict] = []
-    current_note = None
-    last_citation: list[dict] = []
-    out = []
-    for cites, note in citations:
-        # Ibid looks back at the citation before in the same note, or else at the whole
-        # previous note: several citations there make the reference ambiguous.
-        if note and note == current_note:
-            previous = last_citation
-        else:
-            previous, current = current, []
-        current_note = note
-        done = []
-        for n, cite in enumerate(cites):
-            cite = dict(cite)
-            item = str(cite["id"])
-            before = done[-1] if n else (previous[0] if len(previous) == 1 else None)
-            if item not in first_note:
-                cite["position"] = "first"
-            elif before is not None and str(before["id"]) == item:
-                loc, prev_loc = cite.get("locator"), before.get("locator")
-                if not loc and not prev_loc:
-                    cite["position"] = "ibid"
-                elif loc and (loc != prev_loc or cite.get("label", "page") != before.get("label", "page")):
-                    cite["position"] = "ibid-with-locator"
-                elif loc:
-                    cite["position"] = "ibid"
-                else:
-                    cite["position"] = "subsequent"
-            else:
-                cite["position"] = "subsequent"
-            if item in first_note:
-                cite["first-reference-note-number"] = first_note[item]
-                cite["near-note"] = bool(note) and note - last_note.get(item, -999) <= distance
-            else:
-                first_note[item] = note
-            last_note[item] = note
-            done.append(cite)
-        current += done
-        last_citation = done
-        out.append(done)
-    return out
 
 
 def bibliography_html(entries: list[tuple[str, str]]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .ir import Output, Text, decorate
 from .markup import rich
 from .style import children, local
+from .trigraph import citation_label
 
 NUMBER_VARIABLES = frozenset((
     "chapter-number", "citation-number", "collection-number", "edition", "first-reference-note-number",
@@ -23,6 +24,11 @@ NUMBER_VARIABLES = frozenset((
 DATE_VARIABLES = frozenset(("accessed", "available-date", "event-date", "issued", "original-date",
                             "submitted"))
 JSON_ALIASES = {"title-short": ("shortTitle",), "container-title-short": ("journalAbbreviation",)}
+
+
+# Variables that are not simply the item's field of that name.
+_SPECIAL = frozenset(("locator", "first-reference-note-number", "near-note", "year-suffix", "citation-label",
+                      "page-first", *JSON_ALIASES))
 
 
 @dataclass
@@ -45,7 +51,10 @@ class Context:
     add_names: int = 0
     add_givenname: int = 0
     givenname: dict = field(default_factory=dict)  # name index → 1 (initials) or 2 (full)
-    disambiguate: bool = False
+    # disambiguate="true" holds: True everywhere, or an int n for the first n tests met in
+    # rendering order (disambiguation turns them on one at a time)
+    disambiguate: bool | int = False
+    disambiguate_seen: int = 0
     implicit_year_suffix: bool = False  # append the year-suffix to the first year rendered
     suppress_author: bool = False  # drop the first names the cite renders (Pandoc's [-@key])
     names_seen: bool = False
@@ -56,12 +65,17 @@ class Context:
         """A variable's value for this cite (or None), substituted variables excluded."""
         if name in self.suppressed:
             return None
+        if name not in _SPECIAL:  # the common case: the item's own field
+            value = self.item.get(name)
+            return None if value is None or value == "" or value == [] else value
         if name == "locator":
-            return self.cite.get("locator") or None
+            return str(self.cite.get("locator") or "").strip() or None
         if name in ("first-reference-note-number", "near-note"):
             return self.cite.get(name)
         if name == "year-suffix":
             return self.item.get("year-suffix") or None
+        if name == "citation-label" and not self.item.get(name):
+            return citation_label(self.item)
         if name == "page-first" and not self.item.get("page-first") and self.item.get("page"):
             m = re.match(r"\s*([A-Za-z]*\d+|[ivxlcdm]+)", str(self.item["page"]), re.IGNORECASE)
             return m.group(1) if m else None
@@ -85,31 +99,48 @@ class Context:
         return None if value is None else str(value)
 
 
+def _handler(el):
+    try:
+        return el.csl_handler
+    except AttributeError:
+        handler = _HANDLERS.get(local(el))
+        try:
+            el.csl_handler = handler
+        except AttributeError:  # an element of a tree not parsed by ``Style``
+            pass
+        return handler
+
+
 def render(el, ctx: Context):
     """Render one element to an ``Output`` node, or None when it renders nothing."""
-    handler = _HANDLERS.get(local(el))
+    handler = _handler(el)
     return handler(el, ctx) if handler else None
 
 
 def render_children(el, ctx: Context, delimiter: str = "") -> Output:
     out = Output(delimiter=delimiter)
+    kids = out.children
     for child in children(el):
-        node = render(child, ctx)
-        if node is None or node.empty():
+        handler = _handler(child)
+        node = handler(child, ctx) if handler else None
+        if node is None:
             continue
         # cs:choose is transparent: the chosen branch's elements are the group's own, so
-        # the group's delimiter goes between them.
-        if node.tag == "choose":
-            out.children.extend(node.live())
-        else:
-            out.children.append(node)
+        # the group's delimiter goes between them.  What render_children makes holds no
+        # empty node, so a choose or a group that renders is not empty.
+        if handler is _choose:
+            kids.extend(node.children)
+        elif handler is _group or not node.empty():
+            kids.append(node)
     return out
 
 
 def _text(el, ctx: Context):
     if el.get("variable"):
         name = el.get("variable")
-        ctx.called += 1
+        # An empty year-suffix does not suppress its group: it is filled in only later, by
+        # disambiguation ("n.d." + year-suffix renders "n.d." alone, as citeproc-js does).
+        ctx.called += name != "year-suffix"
         value = ctx.string(name, el.get("form", "long"))
         if value is None:
             return None
@@ -121,6 +152,10 @@ def _text(el, ctx: Context):
 
             paged = name == "page" or ctx.cite.get("label", "page") == "page"
             value = page_range(value, ctx.style.page_range_format if paged else "", ctx.locale)
+        elif name in NUMBER_VARIABLES and "-" in value:
+            from .numbers import number_range
+
+            value = number_range(value)
         if name in ("URL", "DOI"):
             node = Output([Text(value)])
         else:
@@ -129,6 +164,10 @@ def _text(el, ctx: Context):
             node.tag = "citation-number"
         if name == "year-suffix":
             node.tag = "year-suffix"
+        if name == "citation-label" and ctx.implicit_year_suffix and ctx.item.get("year-suffix"):
+            # The label takes the year suffix, as a date would ("Asth00a").
+            ctx.implicit_year_suffix = False
+            node = Output([node, Output([Text(ctx.item["year-suffix"])], tag="year-suffix")])
         return decorate(node, el)
     if el.get("macro"):
         macro = ctx.style.macros.get(el.get("macro"))
@@ -140,9 +179,12 @@ def _text(el, ctx: Context):
         ctx.called = ctx.rendered = 0
         node = render_children(macro, ctx)
         suppressed = ctx.called > 0 and ctx.rendered == 0
-        ctx.called, ctx.rendered = outer_called + ctx.called, outer_rendered + ctx.rendered
+        # A macro that prints something ("n.d." from a choose) counts as a rendered
+        # variable for the group or macro around it (citeproc-js).
+        shown = not suppressed and bool(node.children)  # (its children are not empty)
+        ctx.called, ctx.rendered = outer_called + ctx.called, outer_rendered + max(ctx.rendered, shown)
         node.tag = "macro"
-        return decorate(Output([node]), el) if not node.empty() and not suppressed else None
+        return decorate(Output([node]), el) if node.children and not suppressed else None
     if el.get("term"):
         text = ctx.locale.term(el.get("term"), el.get("form", "long"), el.get("plural") == "true")
         if not text:
@@ -160,8 +202,10 @@ def _group(el, ctx: Context):
     ctx.called = ctx.rendered = 0
     node = render_children(el, ctx, el.get("delimiter", ""))
     suppressed = ctx.called > 0 and ctx.rendered == 0
-    ctx.called, ctx.rendered = outer_called + ctx.called, outer_rendered + ctx.rendered
-    if suppressed or node.empty():
+    # A nested group that prints counts as a rendered variable for the one around it.
+    shown = not suppressed and bool(node.children)  # (its children are not empty)
+    ctx.called, ctx.rendered = outer_called + ctx.called, outer_rendered + max(ctx.rendered, shown)
+    if suppressed or not node.children:
         return None
     return decorate(node, el)
 
@@ -201,31 +245,67 @@ def _position_holds(position: str, ctx: Context) -> bool:
     return False
 
 
-def _test(el, ctx: Context) -> bool:
-    results = []
-    for attr, values in el.attrib.items():
-        names = values.split()
-        if attr == "type":
-            results += [ctx.item.get("type") == v for v in names]
-        elif attr == "variable":
-            results += [_has_variable(v, ctx) for v in names]
-        elif attr == "is-numeric":
-            results += [is_numeric(ctx.value(v)) for v in names]
-        elif attr == "is-uncertain-date":
-            results += [_uncertain(ctx.value(v)) for v in names]
-        elif attr == "locator":
-            label = ctx.cite.get("label", "page") if ctx.cite.get("locator") else None
-            results += [label == v or (v == "sub-verbo" and label == "sub verbo") for v in names]
-        elif attr == "position":
-            results += [_position_holds(v, ctx) for v in names]
-        elif attr == "disambiguate":
-            results.append(ctx.disambiguate == (values == "true"))
+_CONDITIONS = frozenset(("type", "variable", "is-numeric", "is-uncertain-date", "locator", "position",
+                         "disambiguate"))
+
+
+def _conditions(el) -> tuple:
+    """A branch's tests, (attribute, values, raw value), and its match; parsed once."""
+    try:
+        return el.csl_conditions
+    except AttributeError:
+        pass
     match = el.get("match", "all")
-    if match == "any":
-        return any(results)
-    if match == "none":
-        return not any(results)
-    return all(results)
+    found = ([(attr, values.split(), values, frozenset(values.split())) for attr, values in el.attrib.items()
+              if attr in _CONDITIONS], match if match in ("any", "none") else "all")
+    try:
+        el.csl_conditions = found
+    except AttributeError:  # an element of a tree not parsed by ``Style``
+        pass
+    return found
+
+
+def _holds(attr: str, v: str, ctx: Context) -> bool:
+    if attr == "variable":
+        return ctx.value(v) is not None
+    if attr == "type":
+        return ctx.item.get("type") == v
+    if attr == "is-numeric":
+        return is_numeric(ctx.value(v))
+    if attr == "is-uncertain-date":
+        return _uncertain(ctx.value(v))
+    if attr == "locator":
+        label = ctx.cite.get("label", "page") if ctx.cite.get("locator") else None
+        return label == v or (v == "sub-verbo" and label == "sub verbo")
+    return _position_holds(v, ctx)
+
+
+def _disambiguating(ctx: Context) -> bool:
+    level = ctx.disambiguate
+    if level.__class__ is bool:
+        return level
+    ctx.disambiguate_seen += 1
+    return ctx.disambiguate_seen <= level
+
+
+def _test(el, ctx: Context) -> bool:
+    conditions, match = _conditions(el)
+    # The first test that decides the match ends it: False for "all", True otherwise.
+    deciding = match != "all"
+    for attr, names, values, name_set in conditions:
+        if attr == "type":  # the commonest test, often with a long list of types
+            kind = ctx.item.get("type")
+            if (kind in name_set if deciding else (kind not in name_set or len(name_set) > 1)):
+                return match == "any"
+            continue
+        if attr == "disambiguate":
+            if (_disambiguating(ctx) == (values == "true")) == deciding:
+                return match == "any"
+            continue
+        for v in names:
+            if _holds(attr, v, ctx) == deciding:
+                return match == "any"
+    return match != "any"
 
 
 def _has_variable(name: str, ctx: Context) -> bool:

@@ -29,6 +29,8 @@ def collate(text: str) -> str:
 def key_value(key_el, ctx: Context):
     """One sort key of one item: a str, an int, or None when empty."""
     ctx.sorting = True
+    # Each key starts afresh: a substitute used up by one key is not used up for the next.
+    suppressed, ctx.suppressed = ctx.suppressed, set(ctx.suppressed)
     ctx.sort_names = {k: key_el.get(k) for k in ("names-min", "names-use-first", "names-use-last")
                       if key_el.get(k)}
     try:
@@ -59,6 +61,7 @@ def key_value(key_el, ctx: Context):
 
         return collate(to_plain(rich(str(value))))
     finally:
+        ctx.suppressed = suppressed
         ctx.sorting = False
         ctx.sort_names = {}
 

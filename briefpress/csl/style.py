@@ -27,14 +27,26 @@ class StyleError(ValueError):
     pass
 
 
+class CslElement(etree.ElementBase):
+    """An element of a parsed style.  A ``Style`` keeps every one of its elements alive, so
+    what is worked out once per element (its name, its children, see ``Style.__init__``)
+    stays on it; rendering asks for both all the time."""
+
+
 def local(el) -> str:
     """An element's name without the CSL namespace ("" for comments and the like)."""
-    tag = el.tag
-    return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
+    try:
+        return el.csl_name
+    except AttributeError:
+        tag = el.tag
+        return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
 
 
 def children(el):
-    return [c for c in el if isinstance(c.tag, str)]
+    try:
+        return el.csl_children
+    except AttributeError:
+        return [c for c in el if isinstance(c.tag, str)]
 
 
 class Style:
@@ -42,20 +54,35 @@ class Style:
         if local(root) != "style":
             raise StyleError("not a CSL style: the root element is not <style>")
         self.root = root
+        # Keep every element's proxy alive, with its name and children worked out once.
+        self.elements = list(root.iter())
+        for el in self.elements:
+            if isinstance(el, CslElement):
+                el.csl_name = local(el)
+                el.csl_children = [c for c in el if isinstance(c.tag, str)]
         self.cls = root.get("class", "in-text")
         self.default_locale = root.get("default-locale", "")
         self.demote_particle = root.get("demote-non-dropping-particle", "display-and-sort")
         self.initialize_with_hyphen = root.get("initialize-with-hyphen", "true") == "true"
         self.page_range_format = root.get("page-range-format", "")
         self.macros = {m.get("name"): m for m in root.iter(NS + "macro")}
+        undefined = [f"line {el.sourceline}: undefined macro '{el.get('macro')}'" for el in self.elements
+                     if isinstance(el.tag, str) and el.get("macro") is not None and local(el) != "macro"
+                     and el.get("macro") not in self.macros]
+        if undefined:
+            error = StyleError("; ".join(undefined))
+            error.line = int(undefined[0].split()[1].rstrip(":"))
+            raise error
         self.locales = [el for el in children(root) if local(el) == "locale"]
         self.citation = root.find(NS + "citation")
         self.bibliography = root.find(NS + "bibliography")
         self.options = _name_options(root)
+        self._layouts: dict = {}
 
     @classmethod
     def from_string(cls, text: str) -> Style:
         parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=CslElement))
         return cls(etree.fromstring(text.encode("utf-8"), parser))
 
     @classmethod
@@ -69,8 +96,12 @@ class Style:
         return self.citation if mode == "citation" else self.bibliography
 
     def layout(self, mode: str):
-        sec = self.section(mode)
-        return sec.find(NS + "layout") if sec is not None else None
+        try:
+            return self._layouts[mode]
+        except KeyError:
+            sec = self.section(mode)
+            found = self._layouts[mode] = sec.find(NS + "layout") if sec is not None else None
+            return found
 
     def sort_keys(self, mode: str) -> list:
         sec = self.section(mode)
@@ -85,6 +116,32 @@ class Style:
         if sec is not None:
             opts.update(_name_options(sec))
         return opts
+
+    def variables(self, el) -> frozenset:
+        """Every variable an element may render, through the macros it calls."""
+        try:
+            return el.csl_variables
+        except AttributeError:
+            pass
+        found = self._variables(el, 0, {})
+        if isinstance(el, CslElement):
+            el.csl_variables = found
+        return found
+
+    def _variables(self, el, depth: int, macros: dict) -> frozenset:
+        found: set = set()
+        if depth > 20:  # a macro that calls itself
+            return frozenset()
+        for node in el.iter():
+            if not isinstance(node.tag, str):
+                continue
+            found.update(node.get("variable", "").split())
+            macro = node.get("macro")
+            if macro and macro in self.macros:
+                if macro not in macros:
+                    macros[macro] = self._variables(self.macros[macro], depth + 1, macros)
+                found |= macros[macro]
+        return frozenset(found)
 
     def section_option(self, mode: str, name: str, default=None):
         sec = self.section(mode)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 
-from .ir import leaves
+from .ir import Text, leaves
 
 # Words title case leaves lowercase inside a title: the spec's list, plus the English
-# prepositions citeproc-js also leaves alone.
-STOP_WORDS = frozenset(["a", "an", "and", "as", "at", "but", "by", "down", "for", "from", "in", "into", "nor", "of", "on", "onto", "or", "over", "so", "the", "till", "to", "up", "via", "with", "yet", "about", "above", "across", "afore", "after", "against", "along", "alongside", "amid", "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "aside", "astride", "athwart", "atop", "barring", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "circa", "despite", "during", "except", "forenenst", "given", "inside", "lest", "like", "modulo", "near", "next", "notwithstanding", "off", "opposite", "out", "outside", "pace", "past", "per", "plus", "pro", "qua", "regarding", "sans", "since", "through", "throughout", "thru", "times", "toward", "towards", "under", "underneath", "unlike", "until", "unto", "upon", "versus", "vs.", "v.", "within", "without", "worth"])
+# prepositions and the name particles citeproc-js also leaves alone.
+STOP_WORDS = frozenset(["a", "an", "and", "as", "at", "but", "by", "down", "for", "from", "in", "into", "nor", "of", "on", "onto", "or", "over", "so", "the", "till", "to", "up", "via", "with", "yet", "about", "above", "across", "afore", "after", "against", "along", "alongside", "amid", "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "aside", "astride", "athwart", "atop", "barring", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "circa", "despite", "during", "except", "forenenst", "given", "inside", "lest", "like", "modulo", "near", "next", "notwithstanding", "off", "opposite", "out", "outside", "pace", "past", "per", "plus", "pro", "qua", "regarding", "sans", "since", "through", "throughout", "thru", "times", "toward", "towards", "under", "underneath", "unlike", "until", "unto", "upon", "versus", "vs.", "v.", "within", "without", "worth",
+                        # citeproc-js's further skip words, name particles among them
+                        "al", "et", "than", "thruout", "vs", "v", "c", "ca", "de", "d'", "d\u2019",
+                        "von", "van"])
 
 _WORD = re.compile(r"[^\s\-\u2013\u2014/]+")
 
@@ -28,7 +31,24 @@ def _lower1(c: str) -> str:
     return low if len(low) == 1 else c
 
 
+# Turkish and Azerbaijani pair dotted İ with i and dotless I with ı.
+_TURKIC_UPPER = str.maketrans({"i": "\u0130"})
+_TURKIC_LOWER = str.maketrans({"I": "\u0131", "\u0130": "i"})
+
+
+def for_language(node, lang: str) -> None:
+    """Mark a rendered item's upper- and lowercase for a Turkic language (``lang`` is the
+    item's language code), whose dotted and dotless i differ from other scripts'."""
+    if lang.lower()[:2] not in ("tr", "az") or isinstance(node, Text):
+        return
+    if node.text_case in ("uppercase", "lowercase"):
+        node.text_case += ":tr"
+    for child in node.children:
+        for_language(child, lang)
+
+
 def apply_text_case(node, case: str) -> None:
+    case, _, lang = case.partition(":")
     runs = leaves(node)
     chars: list[str] = []
     frozen: list[bool] = []
@@ -45,10 +65,10 @@ def apply_text_case(node, case: str) -> None:
 
     if case == "lowercase":
         for i, c in enumerate(text):
-            setc(i, _lower1(c))
+            setc(i, _lower1(c.translate(_TURKIC_LOWER) if lang else c))
     elif case == "uppercase":
         for i, c in enumerate(text):
-            setc(i, _upper1(c))
+            setc(i, _upper1(c.translate(_TURKIC_UPPER) if lang else c))
     elif case == "capitalize-first":
         for m in _WORD.finditer(text):
             _cap_word(m, setc)
@@ -77,10 +97,8 @@ def apply_text_case(node, case: str) -> None:
             compound = text[m.end():m.end() + 1] in ("-", "\u2013") and \
                 text[m.start() - 1:m.start()] not in ("-", "\u2013")
             if bare in STOP_WORDS and not compound and n != 0 and n != len(words) - 1 and not after_colon:
-                for i in range(m.start(), m.end()):
-                    setc(i, _lower1(text[i]))
-            else:
-                _cap_word(m, setc)
+                continue
+            _cap_word(m, setc)
     pos = 0
     for run in runs:
         run.text = "".join(chars[pos:pos + len(run.text)])
@@ -88,9 +106,16 @@ def apply_text_case(node, case: str) -> None:
 
 
 def _cap_word(m, setc) -> None:
-    for i, c in enumerate(m.group()):
+    """Uppercase the first letter of a word, unless a digit comes first ("3d") or the word
+    is a lone Greek letter (a symbol in a scientific title: "β-carotine")."""
+    word = m.group()
+    if len(word) == 1 and "\u0370" <= word <= "\u03ff":
+        return
+    for i, c in enumerate(word):
         if c.isalpha():
             setc(m.start() + i, _upper1(c))
+            return
+        if c.isdigit():
             return
 
 
