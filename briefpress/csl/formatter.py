@@ -1,7 +1,7 @@
 """briefpress's citation interface on the project's own processor.
 
-``CslFormatter.format(citations, references)`` answers like ``CiteprocFormatter`` in
-``briefpress.citeformat``: the HTML of every citation, in order, and the reference list in the
+``CslFormatter.format(citations, references)`` is the interface of ``briefpress.citeformat``:
+the HTML of every citation, in order, and the reference list in the
 style's order.  Each cite links to its entry; a narrative citation ("Doe (2020)") is the
 author alone followed by the suppress-author citation.
 """
