@@ -92,7 +92,8 @@ def context(publication: Publication) -> dict:
         "refs_heading": publication.refs_heading,
         "how_to_cite": Markup(how_to_cite(publication)),
         "changes": publication.changes,
-        "reference_titles": {k: r.csl.get("title", k) for k, r in publication.references.items()},
+        # A new source is named in the colophon by its entry, as the reference list gives it.
+        "reference_entries": {k: Markup(r.html) for k, r in publication.references.items() if r.html},
         "Markup": Markup,
     }
 

@@ -86,20 +86,24 @@ def test_a_title_comes_back_escaped_in_the_formatted_entry(tmp_path_factory, key
     report = Report()
     references = read_bibliography(path, report)
     assert not report.errors
-    assert references[key].csl["title"] == title
+    # An English title is stored in sentence case, as Pandoc stores it; only its case changes.
+    assert references[key].csl["title"].lower() == title.lower()
     citation = Citation(number=1, items=[CiteItem(key=key)], narrative=False, path=Path("c.md"), line=1)
     formatted = _formatter().format([citation], list(references.values()))
     entry = dict(formatted.entries)[key]
-    # The style may change the case of a title (title case), never its text or escaping.
-    assert html.escape(title, quote=False).lower() in entry.lower()
+    # The style may change the case of a title (title case), never its text; a "<" or "&" of the
+    # title comes back escaped (as &lt; or &#60;, which read the same).
+    text = re.sub(r"</?[ib]>", "", entry)
+    assert "<" not in text
+    assert title.lower() in html.unescape(text).lower()
 
 
 _FORMATTER = []
 
 
 def _formatter():
-    from briefpress.citeformat import CiteprocFormatter
+    from briefpress.csl.formatter import CslFormatter
 
     if not _FORMATTER:  # loading a CSL style takes a while: once for all examples
-        _FORMATTER.append(CiteprocFormatter("chicago-author-date", locale="en-US"))
+        _FORMATTER.append(CslFormatter("chicago-author-date", locale="en-US"))
     return _FORMATTER[0]
