@@ -17,9 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 DEBIAN_PACKAGES = ["fonts-noto-core", "fonts-noto-cjk", "poppler-utils", "qpdf",
                    "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "default-jre-headless"]
-# Only the tests need these: Chromium and Node for DAISY Ace, Calibre for the conversion check.
-TEST_PACKAGES = ["chromium", "nodejs", "npm", "calibre"]
+# Only the tests need these: Chromium and Node for DAISY Ace, Calibre for the conversion check,
+# biblatex's example bibliography for the parity tests against pandoc.
+TEST_PACKAGES = ["chromium", "nodejs", "npm", "calibre", "texlive-bibtex-extra"]
 COMMANDS = {"nodejs": "node", "calibre": "ebook-convert"}  # the command each package provides
+FILES = {"texlive-bibtex-extra": "/usr/share/texlive/texmf-dist/bibtex/bib/biblatex/biblatex/biblatex-examples.bib"}
+
+
+def _missing(package: str) -> bool:
+    if package in FILES:
+        return not Path(FILES[package]).exists()
+    return shutil.which(COMMANDS.get(package, package)) is None
 ACE = "@daisy/ace-cli@1.4.6"  # needs Node >= 20; Debian 12 has 18, so .tools/ then gets Node 20 from npm
 TOOLS = ROOT / ".tools"
 REQUIRED_FILES = ["/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
@@ -44,8 +52,8 @@ def debian_packages(test: bool) -> None:
     """Install the fonts (and, for the tests, the PDF tools and Java) through apt."""
     needed = [f for f in REQUIRED_FILES if not Path(f).exists()]
     needed += [] if _has_library("libharfbuzz-subset.so.0") else ["libharfbuzz-subset0"]
-    tools = test and any(shutil.which(t) is None for t in ("pdftotext", "qpdf", "java", "chromium", "npm",
-                                                            "ebook-convert"))
+    tools = test and (any(shutil.which(t) is None for t in ("pdftotext", "qpdf", "java"))
+                      or any(_missing(p) for p in TEST_PACKAGES))
     if not needed and not tools:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
@@ -56,7 +64,7 @@ def debian_packages(test: bool) -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     # Node may come from elsewhere than Debian (NodeSource's nodejs conflicts with Debian's
     # npm): a test package whose command is already there is not installed again.
-    extra = [p for p in (TEST_PACKAGES if test else []) if shutil.which(COMMANDS.get(p, p)) is None]
+    extra = [p for p in (TEST_PACKAGES if test else []) if _missing(p)]
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES, *extra],
                    check=True, env=env, stdout=subprocess.DEVNULL)
 
