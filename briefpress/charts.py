@@ -108,8 +108,15 @@ def load(spec_ref: str, resources, report: Report) -> tuple[Chart, bytes] | None
     raw, _mime = resources.read(spec_ref)
     text = raw.decode("utf-8", errors="replace")
     try:
-        node = yaml.compose(text)
-        spec = yaml.safe_load(text)
+        # libyaml when present (a long report has many specs); its error messages are
+        # terser, so a spec it refuses is read again by the Python loader for the message.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=loader)
+            spec = yaml.load(text, Loader=loader)
+        except yaml.YAMLError:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            spec = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         report.error(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", spec_path, mark.line + 1 if mark else 1)

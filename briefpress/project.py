@@ -134,7 +134,7 @@ def load_metadata(project: Project, report: Report) -> Metadata:
     if not check_yaml(text, path, report):
         report.raise_if_errors()
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
