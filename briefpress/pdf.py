@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from . import notes
 from .model import Publication
+from .pdfworker import WorkerFailed
 from .render import context, render
 from .resources import Resources, strip_attachments
 
@@ -84,8 +85,11 @@ class PdfRender:
         self._map = None
         self._answer = None
         if worker is not None:
-            worker.send(self.job)
-        else:
+            try:
+                worker.send(self.job)
+            except WorkerFailed:
+                self.worker = None
+        if self.worker is None:
             lay_out(self.job, self._keep_map, self._keep_answer)
 
     def _keep_map(self, found) -> None:
@@ -98,7 +102,11 @@ class PdfRender:
         """Where each page starts (blocks until the layout is done); kept in the build cache
         for a later EPUB-only build."""
         if self._map is None and self.worker is not None:
-            _kind, self._map = self.worker.receive()
+            try:
+                _kind, self._map = self.worker.receive()
+            except WorkerFailed:  # the worker died (killed, out of memory): lay out here instead
+                self.worker = None
+                lay_out(self.job, self._keep_map, self._keep_answer)
         from . import pagemap
 
         pagemap.remember(self.cache, self.job["html"], self._map)

@@ -84,6 +84,21 @@ def test_an_epub_only_build_never_imports_weasyprint_or_the_pdf_stack(make_proje
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
 
 
+def test_a_pdf_worker_that_dies_leaves_the_pdf_to_the_build_itself(make_project, tmp_path, monkeypatch):
+    """The worker is a speed-up, never a point of failure: if its process ends without an
+    answer, the PDF is laid out in the build's own process, byte-identical."""
+    import sys
+
+    project = make_project()
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "plain")])
+    assert code == 0, err
+    monkeypatch.setenv("BRIEFPRESS_PDF_WORKER", "1")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the worker's interpreter: exits at once
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "fallback")])
+    assert code == 0, err
+    assert (tmp_path / "fallback" / "minimal.pdf").read_bytes() == (tmp_path / "plain" / "minimal.pdf").read_bytes()
+
+
 def test_out_puts_the_outputs_there_and_nowhere_else(make_project, tmp_path):
     project = make_project()
     before = listing(project)
