@@ -48,6 +48,11 @@ REQUIRED = {
     "report": ("title", "issued"),
     "webpage": ("title",),
 }
+# The BibTeX fields an author writes for a CSL variable, for the warning.
+FIELD_NAMES = {
+    "author": "author (or editor)", "title": "title", "issued": "date (or year)",
+    "container-title": {"article-journal": "journaltitle (or journal)", "chapter": "booktitle"},
+}
 
 # Links a reference list may carry: web addresses and DOIs, never javascript:, file: or data:.
 SAFE_URL = re.compile(r"(?i)^(?:(?:https?|ftp)://[^\s<>\"]+|doi:10\.\d{4,9}/\S+)$")
@@ -367,4 +372,7 @@ def _check(csl: dict, path: Path, line: int, report: Report) -> None:
         del csl["DOI"]
     missing = [f for f in REQUIRED.get(csl["type"], ()) if f not in csl and not (f == "author" and "editor" in csl)]
     if missing:
-        report.warning(f"entry '{csl['id']}' ({csl['type']}) has no {', '.join(missing)}", path, line)
+        names = [FIELD_NAMES.get(f, f) for f in missing]
+        names = [n.get(csl["type"], "container title") if isinstance(n, dict) else n for n in names]
+        report.warning(f"entry '{csl['id']}' has no {', no '.join(names)}; its reference-list entry will lack it",
+                       path, line)
