@@ -45,6 +45,10 @@ class Cache:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / f"{key}.pickle"
 
+    def holds(self, kind: str) -> bool:
+        """Whether any entry of ``kind`` was ever kept (a cheap test before computing a key)."""
+        return self.folder is not None and (self.folder / kind).is_dir()
+
     def get(self, kind: str, key: str):
         if self.folder is None:
             return None

@@ -99,9 +99,9 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
     from .pdf import html_document
 
     meta = publication.metadata
-    print_html = html_document(publication, env)
-    if page_map is None:
-        page_map = pagemap.recall(cache, print_html)
+    if page_map is None and cache is not None and cache.holds("page-maps"):
+        # The page map of an earlier PDF of the same print HTML (an EPUB-only rebuild).
+        page_map = pagemap.recall(cache, html_document(publication, env))
     cover_image = render_cover(publication, resources, cache)
     cover_file = "cover.jpg" if cover_image[:3] == b"\xff\xd8\xff" else "cover.png"
     docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_image else None,
