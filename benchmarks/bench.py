@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -204,22 +205,32 @@ def main() -> int:
     def med(size, name, key="seconds"):
         return statistics.median(results[size][name][key])
 
-    lines = [("| size | pages | ours full | pandoc PDF+EPUB | ratio | ours EPUB | pandoc EPUB | ratio | "
-              "WeasyPrint alone | ours full / WP | RSS ours (MB) | RSS WP (MB) | RSS ratio | no-op |"),
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [("| size | pages | ours full | pandoc PDF+EPUB | ratio | ours PDF | pandoc PDF | ours EPUB | "
+              "pandoc EPUB | ratio | WeasyPrint alone | ours full / WP | no-op |"),
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for size in results:
         full, pdf_epub = med(size, "ours_full"), med(size, "pandoc_pdf") + med(size, "pandoc_epub")
         epub, pepub, wp = med(size, "ours_epub"), med(size, "pandoc_epub"), med(size, "weasyprint_alone")
-        rss, rss_wp = med(size, "ours_full", "rss_kib") / 1024, med(size, "weasyprint_alone", "rss_kib") / 1024
         lines.append(f"| {size}x | {results[size]['pages']} | {full:.2f} s | {pdf_epub:.2f} s | {full / pdf_epub:.2f} | "
+                     f"{med(size, 'ours_pdf'):.2f} s | {med(size, 'pandoc_pdf'):.2f} s | "
                      f"{epub:.2f} s | {pepub:.2f} s | {epub / pepub:.2f} | {wp:.2f} s | {full / wp:.2f} | "
-                     f"{rss:.0f} | {rss_wp:.0f} | {rss / rss_wp:.2f} | {med(size, 'ours_noop'):.2f} s |")
+                     f"{med(size, 'ours_noop'):.2f} s |")
+    names = ["ours_full", "ours_pdf", "ours_epub", "pandoc_pdf", "pandoc_epub", "weasyprint_alone"]
+    lines += ["", "Peak memory (MB, summed over the process tree):", "",
+              "| size | " + " | ".join(names) + " | ours full / WP |",
+              "| --- " * (len(names) + 2) + "|"]
+    for size in results:
+        rss = {n: med(size, n, "rss_kib") / 1024 for n in names}
+        lines.append(f"| {size}x | " + " | ".join(f"{rss[n]:.0f}" for n in names)
+                     + f" | {rss['ours_full'] / rss['weasyprint_alone']:.2f} |")
     table = "\n".join(lines)
     print(table)
     target = ROOT / "benchmarks" / "results"
     target.mkdir(exist_ok=True)
     (target / "bench.json").write_text(json.dumps(results, indent=1))
-    (target / "bench.md").write_text(f"Medians of {args.runs} runs after a warm-up.\n\n{table}\n")
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    (target / "bench.md").write_text(f"Medians of {args.runs} runs after a warm-up, on {os.cpu_count()} cores "
+                                     f"(load average at the end: {' '.join(load)}).\n\n{table}\n")
     return 0
 
 
