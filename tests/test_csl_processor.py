@@ -108,4 +108,36 @@ def test_the_formatter_answers_like_citeproc(tmp_path: Path):
     assert out.citations[0] == '(<a href="#ref-doeA">Doe 2000, 3</a>)'
     assert out.citations[1] == '<a href="#ref-doeA">Doe</a> (<a href="#ref-doeA">2000</a>)'
     assert [key for key, _ in out.entries] == ["doeA"]
-    assert "&#60;Tags&#62;" in out.entries[0][1]
+    assert "&lt;Tags&gt; &amp; More" in out.entries[0][1]  # text, escaped with named entities
+
+
+def test_bibtex_and_others_prints_et_al():
+    others = {"id": "many", "type": "book", "title": "many hands", "issued": {"date-parts": [[2001]]},
+              "author": [{"family": "Doe", "given": "Jane"}, {"family": "Roe", "given": "Ann"}, {"literal": "others"}]}
+    proc = processor(others)
+    assert dict(proc.bibliography())["many"].startswith("Doe, Jane, Ann Roe, et al. ")
+    assert proc.cite_all([([{"id": "many"}], 0)]) == ["(Doe, Roe, et al. 2001)"]
+
+
+def test_a_quotation_that_ends_an_italic_title_keeps_the_period_out():
+    chapter = dict(ROE, page="5-9")
+    chapter["container-title"] = "Aristotle\u2019s \u201cDe Motu\u201d"
+    entry = dict(processor(chapter).bibliography())["roe"]
+    assert "<i>Aristotle\u2019s \u201cDe Motu\u201d</i>. 5\u20139" in entry
+
+
+def test_entities_in_a_field_are_text_never_markup():
+    item = dict(DOE_B, title="markup &lt;b&gt; &amp; more")
+    entry = dict(processor(item).bibliography())["doeB"]
+    assert "Markup &#60;b&#62; &#38; More" in entry and "<b>" not in entry
+
+
+def test_a_note_citation_starts_with_a_capital(tmp_path: Path):
+    from briefpress.csl.formatter import CslFormatter
+
+    item = {"type": "book", "title": "Rites de passage", "issued": {"date-parts": [[1909]]},
+            "author": [{"family": "Gennep", "given": "Arnold", "non-dropping-particle": "van"}]}
+    refs = [Reference("vangennep", item, tmp_path / "b.bib", 1)]
+    cites = [Citation(n, [CiteItem("vangennep", locator="5")], False, tmp_path / "c.md", n) for n in (1, 2)]
+    out = CslFormatter("chicago-notes-bibliography").format(cites, refs)
+    assert out.citations[1].startswith('<a href="#ref-vangennep">Van Gennep, <i>Rites de Passage</i>, 5</a>')

@@ -33,27 +33,29 @@ JUSTIFIED = {
 # hard-cases 41 / 80.  Pandoc's own CSL data is formatted only where it differs from ours (the
 # hard cases); elsewhere the conversion test above proves the two inputs equal.
 THRESHOLDS = {
-    ("chicago-author-date", "examples", "ours"): (77, 158),
-    ("apa", "examples", "ours"): (75, 180),
-    ("ieee", "examples", "ours"): (85, 181),
-    ("harvard-cite-them-right", "examples", "ours"): (88, 181),
-    ("chicago-notes-bibliography", "examples", "ours"): (78, 155),
-    ("chicago-author-date", "project", "ours"): (7, 20),
+    ("chicago-author-date", "examples", "ours"): (92, 181),
+    ("apa", "examples", "ours"): (92, 181),
+    ("ieee", "examples", "ours"): (90, 181),
+    ("harvard-cite-them-right", "examples", "ours"): (92, 181),
+    ("chicago-notes-bibliography", "examples", "ours"): (92, 181),
+    ("chicago-author-date", "project", "ours"): (10, 20),
     ("apa", "project", "ours"): (10, 20),
     ("ieee", "project", "ours"): (10, 20),
     ("harvard-cite-them-right", "project", "ours"): (10, 20),
-    ("chicago-notes-bibliography", "project", "ours"): (7, 13),
-    ("chicago-author-date", "hard-cases", "ours"): (33, 64),
-    ("apa", "hard-cases", "ours"): (36, 80),
-    ("ieee", "hard-cases", "ours"): (38, 80),
-    ("harvard-cite-them-right", "hard-cases", "ours"): (38, 78),
-    ("chicago-notes-bibliography", "hard-cases", "ours"): (32, 65),
-    ("chicago-author-date", "hard-cases", "pandoc"): (32, 63),
-    ("apa", "hard-cases", "pandoc"): (35, 79),
-    ("ieee", "hard-cases", "pandoc"): (38, 80),
-    ("harvard-cite-them-right", "hard-cases", "pandoc"): (37, 77),
-    ("chicago-notes-bibliography", "hard-cases", "pandoc"): (31, 64),
+    ("chicago-notes-bibliography", "project", "ours"): (10, 20),
+    ("chicago-author-date", "hard-cases", "ours"): (40, 80),
+    ("apa", "hard-cases", "ours"): (40, 80),
+    ("ieee", "hard-cases", "ours"): (39, 80),
+    ("harvard-cite-them-right", "hard-cases", "ours"): (40, 80),
+    ("chicago-notes-bibliography", "hard-cases", "ours"): (40, 78),
+    ("chicago-author-date", "hard-cases", "pandoc"): (40, 80),
+    ("apa", "hard-cases", "pandoc"): (40, 80),
+    ("ieee", "hard-cases", "pandoc"): (39, 80),
+    ("harvard-cite-them-right", "hard-cases", "pandoc"): (40, 80),
+    ("chicago-notes-bibliography", "hard-cases", "pandoc"): (40, 78),
 }
+# The issue's targets: the share of entries and of citations byte-identical to Pandoc's.
+TARGETS = {"chicago-author-date": 0.97, "apa": 0.95, "ieee": 0.95}
 
 
 def _bib(name: str) -> Path:
@@ -96,9 +98,19 @@ def test_formatting_parity_does_not_drop(style, name, source):
     assert result.citations_same >= citations, report
 
 
-@pytest.mark.parametrize("style", ["apa", "ieee", "harvard-cite-them-right"])
+@pytest.mark.parametrize(("style", "name"), [(s, n) for s in TARGETS for n in BIBLIOGRAPHIES])
+def test_the_issue_targets_hold_on_every_bibliography(style, name):
+    """Chicago author-date at least 97% of entries and of citations identical to Pandoc's,
+    APA and IEEE at least 95%, on every bibliography tested."""
+    result = _formatted(style, name, "ours")
+    assert result.entries_same >= TARGETS[style] * len(result.entries), (result.entries_same, len(result.entries))
+    assert result.citations_same >= TARGETS[style] * len(result.citations)
+
+
+@pytest.mark.parametrize("style", ["chicago-author-date", "apa", "ieee", "harvard-cite-them-right",
+                                   "chicago-notes-bibliography"])
 def test_the_project_bibliography_formats_exactly_as_pandoc_formats_it(style):
-    """The issue's target, met for these styles: every entry and every citation identical."""
+    """The sample's own bibliography: every entry and every citation identical, in every style."""
     result = _formatted(style, "project", "ours")
     assert result.entries_same == len(result.entries)
     assert result.citations_same == len(result.citations)

@@ -301,16 +301,23 @@ _TAGS = {"emph": ("<i>", "</i>"), "strong": ("<b>", "</b>"), "sup": ("<sup>", "<
          "underline": ("<u>", "</u>")}
 
 
+def escape(text: str) -> str:
+    """Text as CSL rich text: ``&``, ``<`` and ``>`` as entities, so that the only tags in
+    the rich text are the markup this module writes (a title's literal "<b>" stays text)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_csl(nodes: list[Node], depth: int = 0) -> str:
-    """CSL-JSON rich text, as Pandoc's csljson writer prints it (nocase spans are not kept)."""
+    """CSL-JSON rich text, as Pandoc's csljson writer prints it (nocase spans are not kept),
+    except that ``&``, ``<`` and ``>`` in the text are written as entities (``escape``)."""
     out = []
     for node in nodes:
         if node.kind == "str" or node.kind == "code":
-            out.append(node.text)
+            out.append(escape(node.text))
         elif node.kind == "space":
             out.append(" ")
         elif node.kind == "math":
-            out.append(f"${node.text}$")
+            out.append(f"${escape(node.text)}$")
         elif node.kind == "quoted":
             open_, close = ("“", "”") if depth % 2 == 0 else ("‘", "’")
             out.append(open_ + to_csl(node.children, depth + 1) + close)

@@ -29,12 +29,12 @@ def year_suffix(n: int) -> str:
     return out
 
 
-def _render(proc, item_id: str, state: dict) -> str:
+def _render(proc, item_id: str, state: dict, cite: dict) -> str:
     # Each pass re-checks every item, but only the ambiguous ones have a new state.
-    key = rendering_key(item_id, state)
+    key = rendering_key(item_id, state, cite)
     found = proc.disambiguation_renders.get(key)
     if found is None:
-        node = proc.render_item(item_id, "citation", compared_cite(proc), suppressed=set(IGNORED), **state)
+        node = proc.render_item(item_id, "citation", cite, suppressed=set(IGNORED), **state)
         found = proc.disambiguation_renders[key] = (to_plain(clone(node)), node)
     return found[0]
 
@@ -54,14 +54,42 @@ def compared_cite(proc) -> dict:
     return {}
 
 
-def rendering_key(item_id: str, state: dict) -> tuple:
-    return (item_id, repr(sorted(state.items())))
+def compared_cites(proc) -> list[dict]:
+    """Every form of cite disambiguation compares: the compared cite, and a subsequent one
+    too when the style tests positions.  A note style's short note ("Kullback, <i>Information
+    Theory</i>, 5.") must tell works apart as well as its full note (as citeproc-js and
+    Pandoc, which compare the cites as they occur)."""
+    first = compared_cite(proc)
+    if first or not proc.style.tests_position:
+        return [first]
+    return [first, {"position": "subsequent"}]
+
+
+def rendering_key(item_id: str, state: dict, cite: dict) -> tuple:
+    return (item_id, repr(sorted(state.items())), cite.get("position", "first"))
 
 
 def _ambiguous(proc, ids: list[str], states: dict) -> list[list[str]]:
+    """The sets of items whose cites read the same in some compared form; a set holds
+    every item that reads like another member in one form or another."""
+    owner = {i: i for i in ids}
+
+    def root(i):
+        while owner[i] != i:
+            owner[i] = i = owner[owner[i]]
+        return i
+
+    for cite in compared_cites(proc):
+        seen: dict[str, str] = {}
+        for item_id in ids:
+            text = _render(proc, item_id, states[item_id], cite)
+            if text in seen:
+                owner[root(item_id)] = root(seen[text])
+            else:
+                seen[text] = item_id
     groups: dict[str, list[str]] = {}
     for item_id in ids:
-        groups.setdefault(_render(proc, item_id, states[item_id]), []).append(item_id)
+        groups.setdefault(root(item_id), []).append(item_id)
     return [g for g in groups.values() if len(g) > 1]
 
 

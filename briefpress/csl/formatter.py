@@ -60,11 +60,15 @@ class CslFormatter:
         for citation in citations:
             if citation.narrative:
                 out.append(self._narrative(proc, citation, [self._cite(item) for item in citation.items]))
+            elif self.style.cls == "note" and (citation.own_note or not citation.note):
+                # A citation that is a footnote of its own (in running text, it becomes one)
+                # starts a sentence: "Van Gennep, Rites, 5.", as pandoc prints it.
+                out.append(capitalize_first(rendered[id(citation)]))
             else:
                 out.append(rendered[id(citation)])
         # The test suite's layout whitespace (second-field-align) means nothing in a page.
-        entries = [(key, re.sub(r"[ \t\r\n]+", " ", html).strip()) for key, html in proc.bibliography()]
-        return Formatted(out, entries)
+        entries = [(key, _named(re.sub(r"[ \t\r\n]+", " ", html).strip())) for key, html in proc.bibliography()]
+        return Formatted([_named(html) for html in out], entries)
 
     def _narrative(self, proc: Processor, citation: Citation, cites: list[dict]) -> str:
         parts = []
@@ -85,3 +89,26 @@ def _suffix(text: str) -> str:
     if not text:
         return ""
     return text if text[0] in ",;.:" else " " + text
+
+
+_FIRST_WORD = re.compile(r"^((?:<(?!sup|sub|span style=\"font-variant)[^>]*>)*)([^\W\d_]\w*)")
+
+
+def capitalize_first(html: str) -> str:
+    """Capitalize the first word of a citation's HTML when it is all lowercase ("van
+    Gennep" → "Van Gennep"), as pandoc does for a note; a mixed-case word ("iPhone") and
+    text in small caps, superscript or subscript keep their case."""
+    m = _FIRST_WORD.match(html)
+    if not m or not m.group(2).islower():
+        return html
+    word = m.group(2)
+    return html[:m.start(2)] + word[0].upper() + word[1:] + html[m.end(2):]
+
+
+_NAMED = {"&#38;": "&amp;", "&#60;": "&lt;", "&#62;": "&gt;"}
+
+
+def _named(html: str) -> str:
+    """The processor escapes as citeproc-js does ("&#60;", as the CSL test suite expects); a
+    book's pages use the named entities ("&lt;b&gt;")."""
+    return re.sub(r"&#(?:38|60|62);", lambda m: _NAMED[m.group()], html) if "&#" in html else html

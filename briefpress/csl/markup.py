@@ -38,13 +38,32 @@ def _closes(value: str, start: int, end: int) -> bool:
     return not before.isspace() and not after.isalnum()
 
 
+# The entities rich text may hold for characters that would otherwise read as markup
+# (bibliography.latex writes "&", "<" and ">" so), and numeric character references.
+_ENTITY = re.compile(r"&(?:(amp|lt|gt)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _entity(m) -> str:
+    if m.group(1):
+        return _NAMED[m.group(1)]
+    code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+
+
+def decode_entities(text: str) -> str:
+    """``&amp;``, ``&lt;``, ``&gt;`` and ``&#NN;``/``&#xHH;`` as the characters they stand for."""
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
 def rich(value: str) -> Output:
-    """A field value as an IR node; plain values become a single text run."""
+    """A field value as an IR node; plain values become a single text run.  Entities become
+    text (a title's "&lt;b&gt;" is the text "<b>", never markup); output escapes it again."""
     if "\u00ab" in value or "\u00bb" in value:
         # French guillemets typed with plain spaces get narrow no-break ones (citeproc-js).
         value = re.sub("\u00ab[ \u00a0]", "\u00ab\u202f", re.sub("[ \u00a0]\u00bb", "\u202f\u00bb", value))
     if not _TOKEN.search(value):
-        return Output([Text(value)])
+        return Output([Text(decode_entities(value))])
     root = Output()
     stack = [("root", root)]
     pos = 0
@@ -52,7 +71,7 @@ def rich(value: str) -> Output:
     def text(t):
         # Text in small caps, superscript or subscript keeps its case, as if marked nocase.
         if t:
-            stack[-1][1].children.append(Text(t, nocase=any(k in _NOCASE for k, _ in stack)))
+            stack[-1][1].children.append(Text(decode_entities(t), nocase=any(k in _NOCASE for k, _ in stack)))
 
     for m in _TOKEN.finditer(value):
         text(value[pos:m.start()])

@@ -39,10 +39,10 @@ def _parts(el):
     return found
 
 
-def render_names(el, ctx, inherited=None):
+def render_names(el, ctx):
     ctx.names_depth += 1
     try:
-        node = _render_names(el, ctx, inherited)
+        node = _render_names(el, ctx)
     finally:
         ctx.names_depth -= 1
     # suppress-author drops what the first (outermost) names element renders, substitutes
@@ -54,10 +54,17 @@ def render_names(el, ctx, inherited=None):
     return node
 
 
-def _render_names(el, ctx, inherited=None):
+def _render_names(el, ctx):
     parts = _parts(el)
-    if inherited and not [c for c in children(el) if local(c) != "substitute"]:
-        parts.update({k: inherited[k] for k in ("name", "et-al", "label", "label_after")})
+    inherited = ctx.substitute_names
+    if inherited:
+        # A names element under cs:substitute (through choose and macros too) takes the
+        # name, et-al and label it does not set from the names it stands in for.
+        if parts["name"] is None or parts["label"] is None:
+            parts["label_after"] = inherited["label_after"]
+        for k in ("name", "et-al", "label"):
+            if parts[k] is None:
+                parts[k] = inherited[k]
     ctx.called += 1
     variables = [v for v in el.get("variable", "").split() if ctx.value(v)]
     names_delim = el.get("delimiter", ctx.name_options.get("names-delimiter", ""))
@@ -102,17 +109,20 @@ def _render_names(el, ctx, inherited=None):
         for child in children(substitute):
             mark = (ctx.called, ctx.rendered)
             ctx.substituting += 1
+            ctx.substitute_numbers = set()
+            outer, ctx.substitute_names = ctx.substitute_names, parts
             try:
                 if local(child) == "names":
-                    node = render_names(child, ctx, inherited=parts)
+                    node = render_names(child, ctx)
                 else:
                     from .render import render
 
                     node = render(child, ctx)
             finally:
                 ctx.substituting -= 1
+                ctx.substitute_names = outer
             if node is not None and not node.empty():
-                ctx.suppressed.update(_variables_in(child, ctx))
+                ctx.suppressed.update(ctx.substitute_numbers)
                 ctx.called, ctx.rendered = mark[0], mark[1] + 1
                 if local(child) == "names":
                     node.prefix = node.prefix or el.get("prefix", "")
@@ -129,10 +139,6 @@ def _render_names(el, ctx, inherited=None):
     return None
 
 
-def _variables_in(el, ctx) -> set:
-    return {v for v in ctx.style.variables(el) if ctx.value(v) is not None}
-
-
 def name_list(names: list, opts: dict, parts: dict, ctx):
     """The names of one variable, truncated by et-al; returns (node or None, count)."""
     subsequent = ctx.mode == "citation" and ctx.cite.get("position", "first") != "first"
@@ -146,10 +152,17 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
     # Without et-al-use-first anywhere, et-al-min alone truncates nothing.
     given_first = any(k in opts for k in ("et-al-use-first", "et-al-subsequent-use-first")) or \
         (ctx.sorting and "names-use-first" in ctx.sort_names)
-    truncated = bool(et_al_min) and given_first and len(names) >= et_al_min and use_first < len(names)
+    # BibTeX's "and others" (a last literal name "others") counts as a name for et-al-min
+    # and prints as "et al." whatever the count, as in pandoc's citeproc.
+    listed = len(names)
+    others = bool(names) and _is_others(names[-1])
+    if others:
+        names = names[:-1]
+    truncated = bool(et_al_min) and given_first and listed >= et_al_min and use_first < listed
     shown = names[: use_first + ctx.add_names] if truncated else names
     if truncated and len(shown) >= len(names):
         truncated, shown = False, names
+    truncated = truncated or (others and bool(names))
     if opts.get("form") == "count":
         return None, len(shown)
     if not shown:
@@ -208,6 +221,10 @@ def name_list(names: list, opts: dict, parts: dict, ctx):
             if name_el.get(k):
                 out.formatting[k] = name_el.get(k)
     return out, len(shown)
+
+
+def _is_others(name) -> bool:
+    return isinstance(name, dict) and set(name) == {"literal"} and name["literal"].strip().lower() == "others"
 
 
 # Scripts written with spaces between words (citeproc-js's "romanesque"); the Hebrew

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .ir import Output, Text, decorate
+from .markup import decode_entities
 
 _PARTS = re.compile(r"(\s*(?:[-\u2013,&]|\band\b)\s*)")
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
@@ -77,7 +78,7 @@ def render_number(el, ctx):
     if value is None:
         return None
     ctx.rendered += 1
-    text = str(value)
+    text = decode_entities(str(value))  # printed as text, not read as rich text
     form = el.get("form", "numeric")
     pieces = _PARTS.split(text)
     if all(re.fullmatch(r"\d+", p) for p in pieces[::2]):
@@ -102,9 +103,12 @@ def is_plural(value, locale=None) -> bool:
     if and_term:
         words.append(r"\s" + re.escape(and_term) + r"\s")
     words.append(r"\sand\s")
-    text = str(value).replace("\\-", "")
+    text = decode_entities(str(value)).replace("\\-", "")
     pieces = [p for p in re.split("|".join(f"(?<!\\\\){w}" for w in words), text) if p.strip()]
-    return len([p for p in pieces if re.search(r"\d", p) or re.fullmatch(r"\s*[ivxlcdm]+\s*", p, re.IGNORECASE)]) > 1
+    # Several pieces of which one at least is a number: "EU-29702195U" and "3, Spring" are
+    # plural (as in pandoc's citeproc), "Michaelson-Morely" is not (CSL suite).
+    return len(pieces) > 1 and any(re.search(r"\d", p) or re.fullmatch(r"\s*[ivxlcdm]+\s*", p, re.IGNORECASE)
+                                   for p in pieces)
 
 
 def render_label(el, ctx, variable: str | None = None):
@@ -134,11 +138,15 @@ def render_label(el, ctx, variable: str | None = None):
     text = ctx.locale.term(term_name, el.get("form", "long"), many)
     if not text:
         return None
-    return decorate(Output([Text(text)]), el)
+    return decorate(Output([Text(text)], tag="label"), el)
 
 
-def number_range(value: str) -> str:
-    """A plain range of numbers in a number variable ("3-4" as an issue) takes an en dash."""
+def number_range(value: str, variable: str = "") -> str:
+    """A plain range of numbers in a number variable ("3-4" as an issue) takes an en dash.
+    A ``number`` is an identifier (report "99-02", patent "EU-29702195U") and keeps its
+    hyphen, as in pandoc's citeproc."""
+    if variable == "number":
+        return value
     return re.sub(r"^(\d+)\s*-\s*(\d+)$", "\\1\u2013\\2", value.strip()) if "-" in value else value
 
 
@@ -173,7 +181,7 @@ def page_range(value: str, fmt: str, locale) -> str:
     # "213 & 235": the ampersand between numbers is the locale's "and" symbol.
     symbol = locale.terms.get(("and", "symbol", ""))
     if symbol is not None and symbol.single != "&":
-        value = re.sub(r"(?<=\d)\s*&\s*(?=\d)", f" {symbol.single} ", value)
+        value = re.sub(r"(?<=\d)\s*&(?:amp;)?\s*(?=\d)", f" {symbol.single} ", value)
     return value.replace("\\-", "-")
 
 

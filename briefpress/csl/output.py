@@ -57,6 +57,10 @@ def prepare(node) -> None:
         apply_text_case(node, node.text_case)
 
 
+# The opening marks markup.rich keeps as the tag of a quotation typed in a field.
+_FIELD_QUOTES = frozenset(('"', "'", "\u201c", "\u2018"))
+
+
 def tokens(node, out: list) -> bool:
     """Append the node's tokens to ``out``; returns whether it printed any text (a node
     without text prints nothing, not even its affixes)."""
@@ -93,6 +97,8 @@ def tokens(node, out: list) -> bool:
     if node.quotes:
         # Quotes typed by the author in a cite's prefix or suffix stay as typed.
         fixed = "fixed" + node.tag[len("fixed-quote"):] if node.tag.startswith("fixed-quote") else ""
+        if node.tag in _FIELD_QUOTES:  # a quotation typed in the field's text (markup.rich)
+            fixed = "field"
         opening.append(("open", "quote", fixed))
         opened.append(("quote", fixed))
     if opening:
@@ -130,21 +136,32 @@ def _merge(stream: list) -> None:
             if rule == "next" or (start == " " and end == " "):
                 text = text[1:]
             elif rule == "prev":
-                stream[last] = ("text", prev[:-1])
+                prev = prev[:-1]
+            elif start == "," and prev[-2:] in (". ", "! ", "? "):
+                # An element's ". " suffix before a ", " delimiter loses its space ("no. 2.,
+                # Stuttgart"), as in pandoc's citeproc.
+                prev = prev[:-1]
+            stream[last] = ("text", prev)
             stream[i] = ("text", text)
         if text:
             last = i
 
 
 def _into_quotes(stream: list) -> None:
-    """punctuation-in-quote: periods, commas, ! and ? after a closing quote go inside."""
+    """punctuation-in-quote: periods, commas, ! and ? right after a closing quote go inside.
+    A style's quotes take the mark across the end of formatting around them (<i>“Book.”</i>,
+    as in the CSL suite); quotes typed in a field take it only across other quotes, so an
+    italic title that ends in a quotation keeps the mark out (<i>… “De Motu”</i>.), as in
+    pandoc's citeproc."""
     i = 0
     while i < len(stream):
         tok = stream[i]
         if tok[0] == "close" and tok[1] == "quote" and not tok[2].startswith("fixed"):
+            skip = ("quote",) if tok[2] == "field" else None
             while True:
                 j = i + 1
-                while j < len(stream) and (stream[j][0] == "close" or stream[j] == ("text", "")):
+                while j < len(stream) and (stream[j] == ("text", "") or stream[j][0] == "close"
+                                           and (skip is None or stream[j][1] in skip)):
                     j += 1
                 if j < len(stream) and stream[j][0] == "text" and stream[j][1][0] in ".,!?":
                     mark = stream[j][1][0]

@@ -8,13 +8,14 @@ Data in is CSL-JSON (dicts); a citation is a list of cite dicts (``id``, ``locat
 from __future__ import annotations
 
 from .collapse import collapse
+from .dates import parse_date
 from .disambiguation import IGNORED, compared_cite, disambiguate, rendering_key, state_for
 from .extra import with_note_variables
 from .ir import Output, Text, all_tagged, clone, decorate, first_tagged
 from .markup import rich
 from .output import to_html, to_plain
 from .positions import assign_positions
-from .render import Context, render, render_children
+from .render import DATE_VARIABLES, Context, render, render_children
 from .sorting import key_value, sort_items
 from .style import Style, children
 from .textcase import for_language
@@ -44,7 +45,12 @@ class Processor:
     # -- registration ---------------------------------------------------------------------
     def add_items(self, items: list[dict]) -> None:
         for item in items:
-            self.items[str(item["id"])] = dict(with_note_variables(item), id=str(item["id"]))
+            item = dict(with_note_variables(item), id=str(item["id"]))
+            # A date with nothing in it ({"date-parts": []}) is no date: "n.d." stands in.
+            for name in DATE_VARIABLES.intersection(item):
+                if isinstance(item[name], dict) and parse_date(item[name]) is None:
+                    del item[name]
+            self.items[item["id"]] = item
 
     def register(self, ids) -> None:
         for i in ids:
@@ -79,7 +85,7 @@ class Processor:
         ignored = IGNORED.intersection(self.style.variables(layout)) if layout is not None else ()
         for item_id in ordered:
             item = self.items[item_id]
-            found = self.disambiguation_renders.get(rendering_key(item_id, state_for(self, item_id)))
+            found = self.disambiguation_renders.get(rendering_key(item_id, state_for(self, item_id), compared))
             if found is not None and not item.get("year-suffix") and not any(item.get(v) for v in ignored):
                 self._rendered[_cite_key(item_id, compared)] = found[1]
         return ordered
@@ -344,9 +350,10 @@ def _capitalize_leading_term(node) -> None:
 
 
 def _no_title_case(node) -> None:
-    """Title case is for English only (spec: "Title case conversion")."""
+    """Title case is for English only (spec: "Title case conversion"); a label's term is in
+    the style's language, so it keeps it ("(Ed.)" in APA), as in pandoc's citeproc."""
     if isinstance(node, Output):
-        if node.text_case == "title":
+        if node.text_case == "title" and node.tag not in ("label", "name-label"):
             node.text_case = ""
         for child in node.children:
             _no_title_case(child)

@@ -55,16 +55,28 @@ class Context:
     # rendering order (disambiguation turns them on one at a time)
     disambiguate: bool | int = False
     disambiguate_seen: int = 0
+    # Under a choose whose tests asked disambiguate, nested tests get the same answer: the
+    # branch was reached by that answer ("if disambiguate match=none / else-if type=book /
+    # if disambiguate: publisher").  None outside such a choose.
+    disambiguate_scope: bool | None = None
+    disambiguate_tested: bool | None = None  # the answer the last disambiguate test gave
     implicit_year_suffix: bool = False  # append the year-suffix to the first year rendered
     suppress_author: bool = False  # drop the first names the cite renders (Pandoc's [-@key])
     names_seen: bool = False
     names_depth: int = 0
     substituting: int = 0  # inside cs:substitute: rendered variables are used up at once
+    substitute_names: dict | None = None  # the parts of the names a substitute stands in for
+    substitute_numbers: set = field(default_factory=set)  # numbers the substitute rendered
 
     def value(self, name: str):
         """A variable's value for this cite (or None), substituted variables excluded."""
         if name in self.suppressed:
             return None
+        return self.field(name)
+
+    def field(self, name: str):
+        """A variable's value even when a substitute has used it up: conditions test the
+        item, not what is left to print (citeproc-js, Pandoc)."""
         if name not in _SPECIAL:  # the common case: the item's own field
             value = self.item.get(name)
             return None if value is None or value == "" or value == [] else value
@@ -155,7 +167,7 @@ def _text(el, ctx: Context):
         elif name in NUMBER_VARIABLES and "-" in value:
             from .numbers import number_range
 
-            value = number_range(value)
+            value = number_range(value, name)
         if name in ("URL", "DOI"):
             node = Output([Text(value)])
         else:
@@ -211,12 +223,23 @@ def _group(el, ctx: Context):
 
 
 def _choose(el, ctx: Context):
-    for branch in children(el):
-        if local(branch) == "else" or _test(branch, ctx):
-            node = render_children(branch, ctx)
-            node.tag = "choose"
-            return node
-    return None
+    # disambiguate="true" turned on test by test: a branch reached by a disambiguate test's
+    # answer passes that answer on to the tests under it.
+    scoped = ctx.disambiguate.__class__ is not bool
+    if scoped:
+        outer, ctx.disambiguate_tested = ctx.disambiguate_scope, None
+    try:
+        for branch in children(el):
+            if local(branch) == "else" or _test(branch, ctx):
+                if scoped and ctx.disambiguate_tested is not None:
+                    ctx.disambiguate_scope = ctx.disambiguate_tested
+                node = render_children(branch, ctx)
+                node.tag = "choose"
+                return node
+        return None
+    finally:
+        if scoped:
+            ctx.disambiguate_scope = outer
 
 
 _NUMERIC = re.compile(r"^\s*[a-zA-Z]*\d+[a-zA-Z]*(\s*([-,&\u2013]|and)\s*[a-zA-Z]*\d+[a-zA-Z]*)*\s*$")
@@ -267,13 +290,13 @@ def _conditions(el) -> tuple:
 
 def _holds(attr: str, v: str, ctx: Context) -> bool:
     if attr == "variable":
-        return ctx.value(v) is not None
+        return ctx.field(v) is not None
     if attr == "type":
         return ctx.item.get("type") == v
     if attr == "is-numeric":
-        return is_numeric(ctx.value(v))
+        return is_numeric(ctx.field(v))
     if attr == "is-uncertain-date":
-        return _uncertain(ctx.value(v))
+        return _uncertain(ctx.field(v))
     if attr == "locator":
         label = ctx.cite.get("label", "page") if ctx.cite.get("locator") else None
         return label == v or (v == "sub-verbo" and label == "sub verbo")
@@ -284,8 +307,12 @@ def _disambiguating(ctx: Context) -> bool:
     level = ctx.disambiguate
     if level.__class__ is bool:
         return level
-    ctx.disambiguate_seen += 1
-    return ctx.disambiguate_seen <= level
+    if ctx.disambiguate_scope is None:
+        ctx.disambiguate_seen += 1
+        ctx.disambiguate_tested = ctx.disambiguate_seen <= level
+    else:
+        ctx.disambiguate_tested = ctx.disambiguate_scope
+    return ctx.disambiguate_tested
 
 
 def _test(el, ctx: Context) -> bool:
@@ -325,13 +352,23 @@ def _names(el, ctx):
 def _date(el, ctx):
     from .dates import render_date
 
-    return render_date(el, ctx)
+    node = render_date(el, ctx)
+    if ctx.substituting and node is not None and not node.empty():
+        # A substituted date is used up at once, as text and names are (citeproc-js; Pandoc
+        # prints it again).
+        ctx.suppressed.add(el.get("variable"))
+    return node
 
 
 def _number(el, ctx):
     from .numbers import render_number
 
-    return render_number(el, ctx)
+    node = render_number(el, ctx)
+    if ctx.substituting and node is not None and not node.empty():
+        # A number is used up once its substitute has rendered: the label after it in the
+        # substitute still needs it ("15th ed."), as in Pandoc.
+        ctx.substitute_numbers.add(el.get("variable"))
+    return node
 
 
 def _label(el, ctx):

@@ -2,8 +2,9 @@
 
 A variable key on a name variable sorts by every name in sort order; a date variable by a
 zero-padded year-month-day string; a number variable numerically.  Macro keys render the
-macro as plain text in sort mode (names inverted, dates as sortable strings).  Empty keys
-sort last whichever the direction.  Collation folds case and accents.
+macro as plain text in sort mode (names inverted, dates as sortable strings).  Empty
+variable keys sort last whichever the direction; a macro key that renders nothing is an
+empty string.  Collation folds case and accents.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def key_value(key_el, ctx: Context):
             text = to_plain(node)
             if re.fullmatch(r"\d+", text.strip() or "x"):
                 return int(text)
-            return collate(text) or None
+            # A macro that renders nothing is an empty string, not a missing key: it sorts
+            # first, as in Pandoc ("(n.d.-b; Westfahl, 2000b)" in APA).
+            return collate(text) or ""
         var = key_el.get("variable")
         value = ctx.value(var)
         if value is None:

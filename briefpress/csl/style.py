@@ -77,6 +77,8 @@ class Style:
         self.citation = root.find(NS + "citation")
         self.bibliography = root.find(NS + "bibliography")
         self.options = _name_options(root)
+        # Whether cites render differently by position (first, subsequent, ibid).
+        self.tests_position = any(isinstance(el.tag, str) and el.get("position") for el in self.elements)
         self._layouts: dict = {}
 
     @classmethod
