@@ -189,7 +189,7 @@ def test_a_cover_photograph_makes_a_jpeg_epub_cover_that_shows_it(make_project, 
         image = Image.open(io.BytesIO(book.zip.read(covers[0][0]))).convert("L")
         assert image.height == 1800
         band = image.crop((image.width // 4, 300, 3 * image.width // 4, 320))  # across the photograph
-        assert len(set(band.getdata())) > 64, "the gradient kept its shades"
+        assert len(band.getcolors(maxcolors=1 << 16)) > 64, "the gradient kept its shades"
         page = book.tree(next(n for n in book.xhtml_names() if n.endswith("cover.xhtml")))
         assert [book.resolve(i.get("src"), base="EPUB/text/cover.xhtml") for i in page.iterfind(".//x:img", NS)] \
             == [covers[0][0]]
