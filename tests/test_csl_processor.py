@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from briefpress.citeformat import style_path
 from briefpress.csl import Processor, Style
 from briefpress.csl.names import initialize
 from briefpress.csl.numbers import page_range
@@ -141,3 +142,40 @@ def test_a_note_citation_starts_with_a_capital(tmp_path: Path):
     cites = [Citation(n, [CiteItem("vangennep", locator="5")], False, tmp_path / "c.md", n) for n in (1, 2)]
     out = CslFormatter("chicago-notes-bibliography").format(cites, refs)
     assert out.citations[1].startswith('<a href="#ref-vangennep">Van Gennep, <i>Rites de Passage</i>, 5</a>')
+
+
+def test_sort_keys_follow_the_language_s_alphabet():
+    """Locale-aware collation: each language's own letters in their places, accents and then
+    case deciding only ties (the Unicode Collation Algorithm's three levels)."""
+    from briefpress.csl.sorting import collate
+
+    def ordered(words, lang):
+        return sorted(words, key=lambda w: collate(w, lang))
+
+    # Swedish: å, ä, ö are letters after z; English sorts them with a and o.
+    assert ordered(["Ödman", "Zetterberg", "Åberg", "Andersson"], "sv-SE") == [
+        "Andersson", "Zetterberg", "Åberg", "Ödman"]
+    assert ordered(["Ödman", "Zetterberg", "Åberg", "Andersson"], "en-US") == [
+        "Åberg", "Andersson", "Ödman", "Zetterberg"]
+    # Spanish ñ after n; Czech ch after h and č after c; Turkish dotless ı before i.
+    assert ordered(["oso", "ñandú", "nube"], "es") == ["nube", "ñandú", "oso"]
+    assert ordered(["ihned", "chata", "hrad", "čas", "cesta"], "cs") == ["cesta", "čas", "hrad", "chata", "ihned"]
+    assert ordered(["ilk", "ılık", "hız"], "tr-TR") == ["hız", "ılık", "ilk"]
+    # Ties: no accent before acute before grave; lower case before upper case.
+    assert ordered(["rèsumé", "résumé", "Resume", "resume"], "en") == ["resume", "Resume", "résumé", "rèsumé"]
+    # Punctuation is ignored: "O'Brien" sorts as "obrien".
+    assert ordered(["Oakes", "O'Brien", "Ochs"], "en") == ["Oakes", "O'Brien", "Ochs"]
+
+
+def test_a_swedish_reference_list_puts_a_ring_after_z():
+    style = Style.from_path(style_path("chicago-author-date"))
+    proc = Processor(style, "sv-SE")
+    proc.add_items([
+        {"id": "a", "type": "book", "author": [{"family": "Åberg", "given": "Anna"}], "title": "A",
+         "issued": {"date-parts": [[2001]]}},
+        {"id": "z", "type": "book", "author": [{"family": "Zorn", "given": "Zack"}], "title": "Z",
+         "issued": {"date-parts": [[2002]]}},
+    ])
+    proc.register(["a", "z"])
+    proc.finalize()
+    assert [key for key, _html in proc.bibliography()] == ["z", "a"]

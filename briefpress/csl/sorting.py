@@ -19,12 +19,68 @@ from .names import NameFormat, name_list
 from .output import to_plain
 from .render import DATE_VARIABLES, NUMBER_VARIABLES, Context, render_children
 
+# Letters a language sorts apart from the Latin letter they carry an accent on, and where:
+# just after the letter named (the "+" runs sort after that letter and before the next).
+# Elsewhere an accented letter sorts with its base letter, the accent deciding only ties,
+# as in the Unicode Collation Algorithm's default order.
+_AFTER = "\U000f0000"  # sorts after every letter: "n" + _AFTER + "1" lies between "n" and "o"
+TAILORINGS = {
+    "sv": {"å": "z1", "ä": "z2", "æ": "z2", "ö": "z3", "ø": "z3"},
+    "fi": {"å": "z1", "ä": "z2", "æ": "z2", "ö": "z3", "ø": "z3"},
+    "da": {"æ": "z1", "ä": "z1", "ø": "z2", "ö": "z2", "å": "z3"},
+    "nb": {"æ": "z1", "ø": "z2", "å": "z3"},
+    "nn": {"æ": "z1", "ø": "z2", "å": "z3"},
+    "no": {"æ": "z1", "ø": "z2", "å": "z3"},
+    "es": {"ñ": "n1"},
+    "tr": {"ç": "c1", "ğ": "g1", "ı": "h1", "ö": "o1", "ş": "s1", "ü": "u1"},
+    "az": {"ç": "c1", "ğ": "g1", "ı": "h1", "ö": "o1", "ş": "s1", "ü": "u1"},
+    "pl": {"ą": "a1", "ć": "c1", "ę": "e1", "ł": "l1", "ń": "n1", "ó": "o1", "ś": "s1", "ź": "z1", "ż": "z2"},
+    "cs": {"č": "c1", "ř": "r1", "š": "s1", "ž": "z1", "ch": "h1"},
+    "sk": {"ä": "a1", "č": "c1", "ô": "o1", "š": "s1", "ž": "z1", "ch": "h1"},
+    "et": {"š": "s1", "ž": "s2", "õ": "w1", "ä": "w2", "ö": "w3", "ü": "w4"},
+    "hu": {"ö": "o1", "ő": "o1", "ü": "u1", "ű": "u1"},
+    "is": {"á": "a1", "ð": "d1", "é": "e1", "í": "i1", "ó": "o1", "ú": "u1", "ý": "y1", "þ": "z1", "æ": "z2",
+           "ö": "z3"},
+}
+# Accents in the order the Unicode Collation Algorithm's default table ranks them (acute
+# before grave before breve …); others by code point after these.
+_ACCENTS = {mark: chr(0x21 + n) for n, mark in enumerate(
+    "\u0301\u0300\u0306\u0302\u030c\u030a\u0308\u030b\u0303\u0307\u0328\u0327\u0304")}
+_EXPANSIONS = {"æ": "ae", "œ": "oe", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
 
-def collate(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^\w\s]", "", text)
-    return re.sub(r"\s+", " ", text).casefold().strip()
+
+@functools.lru_cache(maxsize=4096)
+def collate(text: str, lang: str = "") -> str:
+    """A sort key for ``text`` in the language ``lang``: letters first (case, accents and
+    punctuation ignored, the language's own letters in their places), then accents, then
+    case (lower before upper) to break ties: three levels, as the Unicode Collation
+    Algorithm compares them."""
+    tailoring = TAILORINGS.get(lang.split("-")[0].lower(), {})
+    text = re.sub(r"\s+", " ", text).strip()
+    primary, secondary, tertiary = [], [], []
+    i = 0
+    while i < len(text):
+        pair = text[i:i + 2].lower()
+        if pair in tailoring:  # a digraph that is one letter (Czech "ch")
+            primary.append(tailoring[pair][0] + _AFTER + tailoring[pair][1:])
+            i += 2
+            continue
+        char = text[i]
+        i += 1
+        lower = char.lower()
+        tertiary.append("1" if char != lower else "0")
+        if lower in tailoring:
+            primary.append(tailoring[lower][0] + _AFTER + tailoring[lower][1:])
+            continue
+        decomposed = unicodedata.normalize("NFKD", lower)
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        accents = "".join(_ACCENTS.get(c, c) for c in decomposed if unicodedata.combining(c))
+        base = "".join(_EXPANSIONS.get(c, c) for c in base)
+        if base and not (base.isalnum() or base == " "):
+            continue  # punctuation is ignored
+        primary.append(base)
+        secondary.append(accents or "\u0000")
+    return "".join(primary).strip() + "\x00" + "".join(secondary) + "\x00" + "".join(tertiary)
 
 
 def key_value(key_el, ctx: Context):
@@ -45,7 +101,7 @@ def key_value(key_el, ctx: Context):
                 return int(text)
             # A macro that renders nothing is an empty string, not a missing key: it sorts
             # first, as in Pandoc ("(n.d.-b; Westfahl, 2000b)" in APA).
-            return collate(text) or ""
+            return collate(text, ctx.locale.lang) if text.strip() else ""
         var = key_el.get("variable")
         value = ctx.value(var)
         if value is None:
@@ -56,13 +112,13 @@ def key_value(key_el, ctx: Context):
         if isinstance(value, list):
             opts = dict(ctx.name_options)
             node, _ = name_list(value, opts, {"name": None, "et-al": None}, ctx)
-            return collate(to_plain(node)) if node is not None else None
+            return collate(to_plain(node), ctx.locale.lang) if node is not None else None
         if var in NUMBER_VARIABLES:
             m = re.match(r"\s*(\d+)", str(value))
-            return int(m.group(1)) if m else collate(str(value))
+            return int(m.group(1)) if m else collate(str(value), ctx.locale.lang)
         from .markup import rich
 
-        return collate(to_plain(rich(str(value))))
+        return collate(to_plain(rich(str(value))), ctx.locale.lang)
     finally:
         ctx.suppressed = suppressed
         ctx.sorting = False
