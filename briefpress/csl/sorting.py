@@ -4,7 +4,8 @@ A variable key on a name variable sorts by every name in sort order; a date vari
 zero-padded year-month-day string; a number variable numerically.  Macro keys render the
 macro as plain text in sort mode (names inverted, dates as sortable strings).  Empty
 variable keys sort last whichever the direction; a macro key that renders nothing is an
-empty string.  Collation folds case and accents.
+empty string.  Collation is by the language: its own letters in their places (Swedish å
+after z), then accents, then case, as the Unicode Collation Algorithm compares them.
 """
 
 from __future__ import annotations
