@@ -8,13 +8,14 @@ the exact language, its primary dialect and finally en-US).
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
 NS = "{http://purl.org/net/xbiblio/csl}"
-LOCALES = Path(__import__("citeproc").__file__).parent / "data" / "locales"
+LOCALES = Path(importlib.util.find_spec("citeproc").origin).parent / "data" / "locales"  # data only: not imported
 
 PRIMARY_DIALECTS = {
     "af": "af-ZA", "ar": "ar", "bg": "bg-BG", "ca": "ca-AD", "cs": "cs-CZ", "cy": "cy-GB",
