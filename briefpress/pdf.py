@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from markupsafe import Markup
-
-from . import notes
 from .model import Publication
 from .pdfworker import WorkerFailed
-from .render import context, render
 from .resources import Resources, strip_attachments
 
 
 def html_document(publication: Publication, env) -> str:
+    # Imported here: the PDF worker, which only lays out, never loads Jinja2.
+    from markupsafe import Markup
+
+    from . import notes
+    from .render import context, render
+
     ctx = context(publication)
     ctx["bodies"] = {ch.id: Markup(notes.for_print(ch)) for ch in publication.chapters}
     return render(env, "pdf/brief.html.j2", **ctx)

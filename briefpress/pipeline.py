@@ -93,17 +93,22 @@ def fingerprint(project: Project, formats, strict: bool) -> str:
 
 
 def build(project: Project, formats=FORMATS, out: Path | None = None, report: Report | None = None,
-          strict: bool = False, use_cache: bool = True, progress=None) -> BuildResult:
-    """Read, transform and write; a build whose inputs have not changed writes nothing."""
+          strict: bool = False, use_cache: bool = True, progress=None, pdf_worker: bool | None = None) -> BuildResult:
+    """Read, transform and write; a build whose inputs have not changed writes nothing.
+
+    ``pdf_worker``: lay the PDF out in a worker process (None: when it pays off, see
+    ``pdfworker.wanted``; a long-lived process such as the watcher says False, since its
+    WeasyPrint stays imported from one build to the next)."""
     from .output import build_lock
 
     out = (out or project.root / "build").resolve()
     report = report or Report(root=project.root)
     with build_lock(out):
-        return _build(project, list(formats), out, report, strict, use_cache, progress or (lambda *a: None))
+        return _build(project, list(formats), out, report, strict, use_cache, progress or (lambda *a: None),
+                      pdf_worker)
 
 
-def _build(project, formats, out, report, strict, use_cache, progress) -> BuildResult:
+def _build(project, formats, out, report, strict, use_cache, progress, pdf_worker) -> BuildResult:
     import json
 
     from . import editions
@@ -133,7 +138,9 @@ def _build(project, formats, out, report, strict, use_cache, progress) -> BuildR
     from . import pdfworker
 
     # With a core to spare, WeasyPrint is imported in a worker while the manuscript is read.
-    worker = pdfworker.Worker() if "pdf" in formats and pdfworker.wanted() else None
+    if pdf_worker is None:
+        pdf_worker = pdfworker.wanted()
+    worker = pdfworker.Worker() if "pdf" in formats and pdf_worker else None
     try:
         progress("read")
         publication = read(project, report, cache)

@@ -17,7 +17,8 @@ def build_once(project: Project, formats, out: Path | None) -> str:
     start = time.perf_counter()
     report = Report(root=project.root)
     try:
-        result = build(project, formats=formats, out=out, report=report)
+        # In-process: WeasyPrint, imported by the first build, serves every later one.
+        result = build(project, formats=formats, out=out, report=report, pdf_worker=False)
     except BriefError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, flush=True)
