@@ -12,8 +12,6 @@ from pathlib import Path
 from .errors import BriefError, Report
 from .model import Publication
 
-HOUSE_FAMILIES = ["Noto Serif", "Noto Sans", "Noto Serif CJK SC", "Noto Sans CJK SC"]
-
 
 def _line(source: str, needle: str) -> int | None:
     at = source.find(needle)
@@ -77,7 +75,7 @@ def covered_characters(chars: set[str]) -> set[str]:
     return covered
 
 
-def check_characters(publication: Publication, report: Report, cache=None) -> None:
+def check_characters(publication: Publication, report: Report) -> None:
     """Warn about characters that no house font covers: they would print as boxes."""
     texts = {ch.path: ch.source for ch in publication.chapters}
     used: dict[str, tuple] = {}

@@ -264,7 +264,8 @@ def into_notes(publication: Publication) -> None:
         def to_note(m, chapter=chapter, by_slot=by_slot, added=added):
             nonlocal free
             citation = by_slot[m.group("slot")]
-            note_id = f"fn-{chapter.id}-cite-{citation.slot}"
+            # "." never occurs in the id of an author's footnote (manuscript._safe): no clash with [^cite-1].
+            note_id = f"fn-{chapter.id}.cite-{citation.slot}"
             if citation.narrative:
                 rest = Citation(number=0, items=[replace(i, suppress_author=True) for i in citation.items],
                                 narrative=False, path=citation.path, line=citation.line, slot=free,

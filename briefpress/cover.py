@@ -20,7 +20,7 @@ from .cache import digest
 from .model import Publication
 
 HEIGHT = 1800  # pixels; stores and reading systems ask for at least 1600
-STYLE_VERSION = "3"  # bump when the drawing below changes, so cached covers are redrawn
+STYLE_VERSION = "4"  # bump when the drawing below changes, so cached covers are redrawn
 _MEMO: dict[str, bytes] = {}  # covers drawn in this process (the watcher, the tests)
 
 # The print cover's design (brief.css, .cover), in millimetres and points.
@@ -152,13 +152,14 @@ def _paragraph(draw, block: Text, x: float, y: float, width: float, scale: float
 
 
 def _wrap(text: str, fonts, width: float, tracking: float) -> list[str]:
-    """Greedy line breaking at spaces (and between CJK characters), as a browser does."""
+    """Greedy line breaking at spaces (and between CJK characters), as a browser does; a
+    word wider than the measure is broken where it reaches the edge (overflow-wrap)."""
     words = []
     for word in text.split(" "):
         if any(_is_cjk(c) for c in word):
             words.extend(_cjk_pieces(word))
         else:
-            words.append(word + " ")
+            words.extend(_fitting(word + " ", fonts, width, tracking))
     lines, current = [], ""
     for word in words:
         trial = current + word
@@ -170,6 +171,18 @@ def _wrap(text: str, fonts, width: float, tracking: float) -> list[str]:
     if current.strip():
         lines.append(current.rstrip(" "))
     return lines
+
+
+def _fitting(word: str, fonts, width: float, tracking: float) -> list[str]:
+    """``word`` in pieces no wider than ``width`` (itself when it fits)."""
+    pieces = []
+    while _width(word.rstrip(" "), fonts, tracking) > width and len(word.rstrip(" ")) > 1:
+        cut = len(word.rstrip(" ")) - 1
+        while cut > 1 and _width(word[:cut], fonts, tracking) > width:
+            cut -= 1
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
 
 
 def _is_cjk(char: str) -> bool:

@@ -109,6 +109,10 @@ def number(publication: Publication, report: Report) -> None:
     for chapter in publication.chapters:
         resolve_text = _resolver(chapter, targets, w, referenced, report)
         chapter.html = resolve_text(chapter.html)
+        # A title may cite too; the contents list it without the citation (no link in a link).
+        chapter.toc_html = resolve_text(re.sub(r'\s*<span class="citation" [^>]*data-pending="\d+"></span>', "",
+                                               chapter.title_html))
+        chapter.title_html = resolve_text(chapter.title_html)
         for note in chapter.notes:  # notes may cite and cross-refer too
             note.html = resolve_text(note.html)
         for item in (*chapter.figures, *chapter.tables):  # captions, for the lists

@@ -13,6 +13,7 @@ the font file and the characters.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +74,11 @@ def find(face: Face) -> tuple[Path, int] | None:
 
 def _ask(faces: list[Face]) -> dict[Face, tuple[Path, int] | None]:
     running = {}
+    env = {k: v for k, v in os.environ.items() if k != "FC_DEBUG"}  # its debug lines go to stdout
     for face in faces:
         try:
             running[face] = subprocess.Popen(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
-                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         except OSError:
             running[face] = None
     found = {}

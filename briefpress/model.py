@@ -176,6 +176,7 @@ class Chapter:
     notes: list[Note] = field(default_factory=list)
     crossrefs: list = field(default_factory=list)  # (slot, [CiteItem], line) for @fig:/@tbl:/@sec: references
     source: str = ""
+    toc_html: str = ""  # the title as the contents list it: without its citations, if it has any
 
 
 @dataclass

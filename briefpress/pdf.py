@@ -118,21 +118,14 @@ class PdfRender:
         """The PDF's bytes and its page count."""
         if self._map is None:
             self.page_map()
+        if self._answer is None and self.worker is not None:
+            try:
+                self._answer = self.worker.receive()
+            except WorkerFailed:  # the worker died while writing: lay out here instead
+                self.worker = None
         if self._answer is None:
-            self._answer = self.worker.receive()
+            lay_out(self.job, self._keep_map, self._keep_answer)
         _kind, pdf, pages, refused = self._answer
         if refused:
             raise self.resources.refusal_error(refused, self.publication)
         return pdf, pages
-
-
-def render_pdf(publication: Publication, env, resources: Resources, page_map: list | None = None,
-               cache=None) -> tuple[bytes, int]:
-    """The PDF's bytes and its page count, laid out in this process.
-
-    ``page_map``, when given, receives where each page starts (for the EPUB's page-list)."""
-    render = PdfRender(publication, env, resources, cache)
-    found = render.page_map()
-    if page_map is not None:
-        page_map[:] = found
-    return render.result()

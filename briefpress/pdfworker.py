@@ -38,7 +38,8 @@ def wanted() -> bool:
 class Worker:
     def __init__(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "briefpress.pdfworker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            # -P: the current folder is not put on sys.path (no module there can shadow ours).
+            [sys.executable, "-P", "-m", "briefpress.pdfworker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
 
     def send(self, job: dict) -> None:
@@ -51,12 +52,20 @@ class Worker:
     def receive(self):
         """The next answer: ``("map", page_map)``, ``("pdf", bytes, pages, refused)``;
         an exception raised in the worker is raised here again."""
-        answer = _read(self.process.stdout)
+        try:
+            answer = _read(self.process.stdout)
+        except (ValueError, EOFError, MemoryError, pickle.UnpicklingError, AttributeError, TypeError,
+                ImportError) as exc:
+            self.process.kill()
+            raise WorkerFailed(f"the PDF worker's answer could not be read ({exc})") from None
         if answer is None:
             code = self.process.wait()
             raise WorkerFailed(f"the PDF worker ended without an answer (exit {code})")
         if answer[0] == "raise":
-            raise answer[1]
+            _kind, exc, where = answer
+            if where:
+                exc.add_note(where)  # the worker's traceback, printed under the build's own
+            raise exc
         return answer
 
     def close(self, kill: bool = False) -> None:
@@ -75,43 +84,63 @@ class Worker:
         self.process.stdout.close()
 
 
+MAGIC = b"BPW1"  # starts every frame: anything else on the pipe is not an answer
+MAX_FRAME = 1 << 36
+
+
 def _write(stream, value) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.write(MAGIC + struct.pack("<Q", len(data)) + data)
 
 
 def _read(stream):
-    head = stream.read(8)
-    if len(head) < 8:
+    """The next frame's value; None at the end of the stream; ValueError for anything that
+    is not a frame."""
+    head = stream.read(12)
+    if not head:
         return None
-    (size,) = struct.unpack("<Q", head)
-    return pickle.loads(stream.read(size))
+    if len(head) < 12 or head[:4] != MAGIC:
+        raise ValueError(f"not a frame: {head[:12]!r}")
+    (size,) = struct.unpack("<Q", head[4:])
+    if size > MAX_FRAME:
+        raise ValueError(f"a frame of {size} bytes")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("a frame cut short")
+    return pickle.loads(data)
 
 
 def serve() -> int:
     """The worker's side: import WeasyPrint at once, then lay out the one job it is sent."""
+    # Frames go to a private copy of stdout; whatever else writes to file descriptor 1
+    # (a C library, a print) lands on stderr instead, before anything is imported.
+    frames = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    import traceback
+
     import weasyprint  # noqa: F401 - the point: imported while the main process reads
 
     from . import pdf
+    from .errors import BriefError
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but frames on the real stdout
-    job = _read(stdin)
+    job = _read(sys.stdin.buffer)
     if job is None:
         return 0
 
     def answer(value) -> None:
-        _write(stdout, value)
-        stdout.flush()
+        _write(frames, value)
+        frames.flush()
 
     try:
         pdf.lay_out(job, on_page_map=lambda found: answer(("map", found)), answer=answer)
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
+        where = "" if isinstance(exc, BriefError) else "in the PDF worker:\n" + traceback.format_exc()
         try:
-            pickle.dumps(exc)
+            pickle.loads(pickle.dumps(exc))
         except Exception:  # noqa: BLE001 - an exception that cannot travel is described instead
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        answer(("raise", exc))
+        answer(("raise", exc, where))
         return 1
     return 0
 

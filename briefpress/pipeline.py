@@ -59,12 +59,12 @@ def read(project: Project, report: Report, cache=None) -> Publication:
     # Charts are drawn into the build's cache folder (OUT/.cache/charts/), which the
     # writers' resources serve; without a cache they travel as data: URLs.
     figures.prepare(publication, resources, report, cache.folder if cache is not None and cache.enabled else None)
-    _check(project, publication, resources, report, cache)
+    _check(project, publication, resources, report)
     report.raise_if_errors()
     return publication
 
 
-def _check(project: Project, publication: Publication, resources, report: Report, cache) -> None:
+def _check(project: Project, publication: Publication, resources, report: Report) -> None:
     """Checks on the whole publication, through the same sandbox the chapters were read with."""
     from . import checks
     from .resources import check_templates
@@ -73,7 +73,7 @@ def _check(project: Project, publication: Publication, resources, report: Report
     checks.check_links(publication, report)
     checks.check_footnotes(publication, report)
     checks.check_figures(publication, resources, report)
-    checks.check_characters(publication, report, cache)
+    checks.check_characters(publication, report)
 
 
 def fingerprint(project: Project, formats, strict: bool) -> str:
@@ -89,7 +89,27 @@ def fingerprint(project: Project, formats, strict: bool) -> str:
             files += sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     if project.bibliography.is_file():
         files.append(project.bibliography)
+    style = project_style(project)
+    if style is not None:
+        files.append(style)
     return digest(sorted(formats), strict, *[(str(p), p.read_bytes()) for p in files])
+
+
+def project_style(project: Project) -> Path | None:
+    """The project's own ``.csl`` file, if ``publication.yaml`` names one (anywhere in the
+    project, so not under the folders the fingerprint walks)."""
+    import yaml
+
+    try:
+        data = yaml.load(project.metadata_path.read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        value = data.get("citation_style") if isinstance(data, dict) else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(value, str) or not value.endswith(".csl"):
+        return None
+    path = (project.root / value).resolve()
+    return path if path.is_file() and path.is_relative_to(project.root.resolve()) else None
 
 
 def build(project: Project, formats=FORMATS, out: Path | None = None, report: Report | None = None,

@@ -253,6 +253,9 @@ def _as_date(value) -> dt.date:
 EDITION_KEYS = ("date", "label", "number", "first_published", "revisions", "whats_new")
 
 
+STYLE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
 def _style(value: str, project) -> str:
     """A style name as given; a ``.csl`` file as its path in the project."""
     return str((project.root / value).resolve()) if value.endswith(".csl") else value
@@ -262,11 +265,14 @@ def _check_style(value, project, bad, report, path, lines) -> None:
     if not isinstance(value, str) or not value.strip():
         bad("citation_style", "expected a style name such as chicago-author-date, or a .csl file in the project")
     elif value.endswith(".csl"):
-        path = (project.root / value).resolve()
-        if not path.is_relative_to(project.root.resolve()):
+        style = (project.root / value).resolve()
+        if not style.is_relative_to(project.root.resolve()):
             bad("citation_style", f"the style file '{value}' is outside the project")
-        elif not path.is_file():
+        elif not style.is_file():
             bad("citation_style", f"style file '{value}' not found")
+    elif not STYLE_NAME.fullmatch(value):  # a name, never a path into or out of the styles folder
+        bad("citation_style", f"'{value}' is not a style name (lowercase letters, digits and hyphens) "
+                              "nor a .csl file in the project")
     else:
         from .citeformat import style_path
         from .errors import BriefError

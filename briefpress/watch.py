@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import BriefError, Report
 from .output import BuildLocked
-from .pipeline import build
+from .pipeline import build, project_style
 from .project import Project
 
 
@@ -41,7 +41,9 @@ def watch(project: Project, formats, out: Path | None, stop=None) -> int:
     print(build_once(project, formats, out), flush=True)
     folders = [p for p in (project.manuscript, project.figures, project.templates, project.root / "data")
                if p.is_dir()]
-    paths = [*folders, *([project.bibliography] if project.bibliography.is_file() else [])]
+    style = project_style(project)  # the style named when the watch starts
+    paths = [*folders, *([project.bibliography] if project.bibliography.is_file() else []),
+             *([style] if style is not None else [])]
 
     def relevant(_change, path: str) -> bool:
         return out_dir not in Path(path).resolve().parents and not Path(path).name.startswith(".")

@@ -388,3 +388,46 @@ def test_a_note_style_prints_citations_as_footnotes_in_the_pdf(make_project, tmp
     assert "1. John Smith, A Book of Things (Example Press, 2019), 5." in lines
     assert "3. Smith, A Book of Things." in lines
     assert "5. See Doe, ‘An Article on Trade’, 12." in lines
+
+
+def test_a_note_style_keeps_an_author_footnote_whatever_its_name(make_project, tmp_path):
+    """The notes made from citations never take the id of an author's footnote, even one
+    the author named like them."""
+    chapter = "A claim [@smith2019]. My own remark.[^cite-1] And [@doe2018].\n\n[^cite-1]: The author's note.\n"
+    project = make_project(chapters=one_chapter(chapter), citation_style="chicago-notes-bibliography")
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    book = Epub(tmp_path / "out" / "minimal.epub")
+    try:
+        name = next(n for n in book.xhtml_names() if b"A claim" in book.zip.read(n))
+        tree = book.tree(name)
+        ids = [el.get("id") for el in tree.iter() if el.get("id")]
+        assert len(ids) == len(set(ids)), ids
+        notes = [re.sub(r"^\d+\.\s*", "", text_of(n)).strip()
+                 for n in tree.findall(".//x:aside[@epub:type='footnote']", NS)]
+        assert len(notes) == 3 and notes[1] == "The author's note.", notes
+        calls = [text_of(a) for a in tree.iterfind(".//x:a[@class='noteref']", NS)]
+        assert calls == ["1", "2", "3"]
+    finally:
+        book.close()
+
+
+def test_a_citation_in_a_chapter_title_is_formatted_and_kept_out_of_the_contents(make_project, tmp_path):
+    import subprocess
+
+    project = make_project(chapters={"01-first.md": "# Trade after Smith [@smith2019]\n\nText [@doe2018].\n"})
+    code, _out, err = run_main(["build", str(project), "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    book = Epub(tmp_path / "out" / "minimal.epub")
+    try:
+        assert not any(b"data-pending" in book.zip.read(n) for n in book.xhtml_names())
+        name = next(n for n in book.xhtml_names() if b"Trade after" in book.zip.read(n) and b"<h1" in book.zip.read(n)
+                    and b"chapter-number" in book.zip.read(n))
+        assert text_of(book.tree(name).find(".//x:h1", NS)) == "1 Trade after Smith (Smith 2019)"
+    finally:
+        book.close()
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "out" / "minimal.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    contents = next(line for line in text.splitlines() if "Trade after Smith" in line)
+    assert re.fullmatch(r"\s*1\s+Trade after Smith[ .]+3", contents), contents  # no citation in the contents
+    assert "1 Trade after Smith (Smith 2019)" in text

@@ -99,6 +99,53 @@ def test_a_pdf_worker_that_dies_leaves_the_pdf_to_the_build_itself(make_project,
     assert (tmp_path / "fallback" / "minimal.pdf").read_bytes() == (tmp_path / "plain" / "minimal.pdf").read_bytes()
 
 
+def test_a_pdf_worker_that_dies_while_writing_leaves_the_pdf_to_the_build(make_project, tmp_path, monkeypatch):
+    """The worker answers with the page map, then dies (killed while writing the PDF):
+    the PDF is laid out in the build's own process, byte-identical."""
+    from briefpress import pdfworker
+
+    project = make_project()
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "plain")])
+    assert code == 0, err
+    receive = pdfworker.Worker.receive
+
+    def dies_after_the_map(self):
+        answer = receive(self)
+        if answer[0] == "pdf":
+            self.process.kill()
+            raise pdfworker.WorkerFailed("killed")
+        return answer
+
+    monkeypatch.setenv("BRIEFPRESS_PDF_WORKER", "1")
+    monkeypatch.setattr(pdfworker.Worker, "receive", dies_after_the_map)
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "after")])
+    assert code == 0, err
+    assert (tmp_path / "after" / "minimal.pdf").read_bytes() == (tmp_path / "plain" / "minimal.pdf").read_bytes()
+
+
+def test_the_pdf_worker_ignores_the_current_folder_and_stray_output(make_project, tmp_path):
+    """A ``weasyprint.py`` in the folder the build runs from is not imported by the worker,
+    and what a C library writes to standard output (fontconfig's debug lines) does not
+    disturb its answers: the PDF is the one laid out in-process."""
+    import os
+    import subprocess
+    import sys
+
+    project = make_project()
+    code, _out, err = run_main(["build", str(project), "--to", "pdf", "--out", str(tmp_path / "plain")])
+    assert code == 0, err
+    (tmp_path / "weasyprint.py").write_text("print('not WeasyPrint')\nraise SystemExit(3)\n")
+    script = ("import sys; from briefpress.cli import main; "
+              f"code = main(['build', {str(project)!r}, '--to', 'pdf', '--out', {str(tmp_path / 'worker')!r}]); "
+              "print('laid out here' if 'weasyprint' in sys.modules else 'laid out by the worker'); sys.exit(code)")
+    env = {**os.environ, "BRIEFPRESS_PDF_WORKER": "1", "FC_DEBUG": "1"}
+    done = subprocess.run([sys.executable, "-P", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "laid out by the worker"  # not the fallback
+    assert (tmp_path / "worker" / "minimal.pdf").read_bytes() == (tmp_path / "plain" / "minimal.pdf").read_bytes()
+
+
 def test_out_puts_the_outputs_there_and_nowhere_else(make_project, tmp_path):
     project = make_project()
     before = listing(project)

@@ -163,6 +163,8 @@ def test_sort_keys_follow_the_language_s_alphabet():
     assert ordered(["ilk", "ılık", "hız"], "tr-TR") == ["hız", "ılık", "ilk"]
     # Ties: no accent before acute before grave; lower case before upper case.
     assert ordered(["rèsumé", "résumé", "Resume", "resume"], "en") == ["resume", "Resume", "résumé", "rèsumé"]
+    # Case breaks ties for a language's own letters and digraphs too.
+    assert ordered(["Å", "å"], "sv") == ["å", "Å"] and ordered(["Chata", "chata"], "cs") == ["chata", "Chata"]
     # Punctuation is ignored: "O'Brien" sorts as "obrien".
     assert ordered(["Oakes", "O'Brien", "Ochs"], "en") == ["Oakes", "O'Brien", "Ochs"]
 

@@ -197,6 +197,24 @@ def test_a_cover_photograph_makes_a_jpeg_epub_cover_that_shows_it(make_project, 
         book.close()
 
 
+def test_a_word_wider_than_the_cover_is_broken_inside_its_margins(make_project, tmp_path):
+    """The EPUB cover keeps its right margin (24 mm of 210) clear, even for a title word
+    longer than the measure."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from briefpress.cli import main
+
+    project = make_project(title="Donaudampfschifffahrtsgesellschaftskapitänsmützenherstellungsverfahren und mehr")
+    assert main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")]) == 0
+    with zipfile.ZipFile(tmp_path / "out" / "minimal.epub") as book:
+        image = Image.open(io.BytesIO(book.read("EPUB/images/cover.png"))).convert("RGB")
+    margin = image.crop((round(image.width * (1 - 24 / 210)), 0, image.width, image.height))
+    assert margin.getcolors() == [(margin.width * margin.height, (0x1F, 0x3A, 0x5F))]  # the cover's navy only
+
+
 def test_a_missing_cover_image_is_an_error_naming_the_key(make_project, tmp_path, capsys):
     from briefpress.cli import main
 

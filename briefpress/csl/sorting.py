@@ -61,9 +61,11 @@ def collate(text: str, lang: str = "") -> str:
     primary, secondary, tertiary = [], [], []
     i = 0
     while i < len(text):
-        pair = text[i:i + 2].lower()
-        if pair in tailoring:  # a digraph that is one letter (Czech "ch")
-            primary.append(tailoring[pair][0] + _AFTER + tailoring[pair][1:])
+        pair = text[i:i + 2]
+        if len(pair) == 2 and pair.lower() in tailoring:  # a digraph that is one letter (Czech "ch")
+            primary.append(tailoring[pair.lower()][0] + _AFTER + tailoring[pair.lower()][1:])
+            secondary.append("\u0000")
+            tertiary.append("1" if pair[0] != pair[0].lower() else "0")
             i += 2
             continue
         char = text[i]
@@ -72,6 +74,7 @@ def collate(text: str, lang: str = "") -> str:
         tertiary.append("1" if char != lower else "0")
         if lower in tailoring:
             primary.append(tailoring[lower][0] + _AFTER + tailoring[lower][1:])
+            secondary.append("\u0000")
             continue
         decomposed = unicodedata.normalize("NFKD", lower)
         base = "".join(c for c in decomposed if not unicodedata.combining(c))
