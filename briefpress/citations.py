@@ -291,15 +291,17 @@ def into_notes(publication: Publication) -> None:
 def number_notes_of_citations(publication: Publication) -> None:
     """Each citation's note number (0 in running text), once the notes are numbered; the
     citations put in the order a reader meets them, notes included (for ibid and the like)."""
+    from .notes import call_position
+
     for chapter in publication.chapters:
         order: dict[str, tuple[int, int]] = {}
         for m in PENDING.finditer(chapter.html):
             order[m.group(2)] = (m.start(), 0)
         notes = {}
         for note in chapter.notes:
-            call = chapter.html.find(f'data-note="{note.id}"')
+            call = call_position(chapter.html, note.id)
             for m in PENDING.finditer(note.html):
-                order[m.group(2)] = (call if call >= 0 else len(chapter.html), 1 + m.start())
+                order[m.group(2)] = (call, 1 + m.start())
                 notes[m.group(2)] = note
         for citation in chapter.citations:
             note = notes.get(str(citation.slot))

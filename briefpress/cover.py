@@ -242,20 +242,11 @@ def _fonts(family: str, bold: bool, size: int) -> list:
             if location is not None:
                 path, index = location
                 font = ImageFont.truetype(str(path), size, index=index)
-                chain.append((font, _coverage(location), face.cjk))
+                chain.append((font, fonts.has_glyph(location), face.cjk))
     if not chain:
         chain = [(ImageFont.load_default(size), lambda char: True, False)]
     _FONT_CACHE[wanted] = chain
     return chain
-
-
-def _coverage(location):
-    import uharfbuzz as hb
-
-    from . import fonts
-
-    font = hb.Font(fonts.hb_face(location))
-    return lambda char: bool(font.get_nominal_glyph(ord(char)))
 
 
 def _font_key() -> str:

@@ -142,12 +142,18 @@ def hb_face(location: tuple[Path, int]):
     return hb.Face(hb.Blob.from_file_path(str(path)), index)
 
 
-def covered(location: tuple[Path, int], chars: set[str]) -> set[str]:
-    """The characters of ``chars`` the face has a glyph for (HarfBuzz reads the cmap lazily)."""
+def has_glyph(location: tuple[Path, int]):
+    """A test ``char -> bool``: whether the face has a glyph for it (HarfBuzz reads the cmap lazily)."""
     import uharfbuzz as hb
 
     font = hb.Font(hb_face(location))
-    return {c for c in chars if font.get_nominal_glyph(ord(c))}
+    return lambda char: bool(font.get_nominal_glyph(ord(char)))
+
+
+def covered(location: tuple[Path, int], chars: set[str]) -> set[str]:
+    """The characters of ``chars`` the face has a glyph for."""
+    test = has_glyph(location)
+    return {c for c in chars if test(c)}
 
 
 _MEMO: dict[str, bytes] = {}  # subsets made in this process (tests build many small books)

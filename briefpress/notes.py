@@ -16,15 +16,17 @@ def number(publication: Publication, report: Report) -> None:
     that is never called is left unnumbered (and unprinted) with a warning."""
     count = 0
     for chapter in publication.chapters:
-        for note in sorted(chapter.notes, key=lambda n: _call_position(chapter.html, n.id)):
-            if _call_position(chapter.html, note.id) == len(chapter.html):
+        calls = {n.id: call_position(chapter.html, n.id) for n in chapter.notes}
+        for note in sorted(chapter.notes, key=lambda n: calls[n.id]):
+            if calls[note.id] == len(chapter.html):
                 report.warning(f"footnote '{note.key}' is defined but never called", chapter.path)
                 continue
             count += 1
             note.number = count
 
 
-def _call_position(body: str, note_id: str) -> int:
+def call_position(body: str, note_id: str) -> int:
+    """Where a note is called in a chapter's HTML (its length when it is never called)."""
     at = body.find(f'data-note="{note_id}"')
     return at if at >= 0 else len(body)
 

@@ -346,16 +346,22 @@ NOTE_CHAPTER = """\
     """
 
 
+def note_style_chapter(make_project, tmp_path, chapter: str):
+    """The EPUB of a one-chapter project in chicago-notes-bibliography, and the chapter's
+    file name (the caller closes the book)."""
+    project = make_project(chapters=one_chapter(chapter), citation_style="chicago-notes-bibliography")
+    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    book = Epub(tmp_path / "out" / "minimal.epub")
+    return book, next(n for n in book.xhtml_names() if b"A claim" in book.zip.read(n))
+
+
 def test_a_note_style_puts_citations_into_footnotes_in_the_epub(make_project, tmp_path):
     """Chicago notes: each citation in the text becomes a footnote called after the
     punctuation, the first note of a work is the full form, a later one the short form, a
     narrative citation keeps the name in the text, and a citation already in a note stays."""
-    project = make_project(chapters=one_chapter(NOTE_CHAPTER), citation_style="chicago-notes-bibliography")
-    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
-    assert code == 0, err
-    book = Epub(tmp_path / "out" / "minimal.epub")
+    book, name = note_style_chapter(make_project, tmp_path, NOTE_CHAPTER)
     try:
-        name = next(n for n in book.xhtml_names() if b"A claim" in book.zip.read(n))
         tree = book.tree(name)
         paragraph = text_of(tree.find(".//x:section[@class='chapter']/x:p", NS))
         assert re.fullmatch(r"A claim\.1 As (John )?Smith2 says, more\.3 Also\.4 A note\.5", paragraph), paragraph
@@ -394,12 +400,8 @@ def test_a_note_style_keeps_an_author_footnote_whatever_its_name(make_project, t
     """The notes made from citations never take the id of an author's footnote, even one
     the author named like them."""
     chapter = "A claim [@smith2019]. My own remark.[^cite-1] And [@doe2018].\n\n[^cite-1]: The author's note.\n"
-    project = make_project(chapters=one_chapter(chapter), citation_style="chicago-notes-bibliography")
-    code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")])
-    assert code == 0, err
-    book = Epub(tmp_path / "out" / "minimal.epub")
+    book, name = note_style_chapter(make_project, tmp_path, chapter)
     try:
-        name = next(n for n in book.xhtml_names() if b"A claim" in book.zip.read(n))
         tree = book.tree(name)
         ids = [el.get("id") for el in tree.iter() if el.get("id")]
         assert len(ids) == len(set(ids)), ids
