@@ -113,6 +113,7 @@ class _Usage(Exception):
 
 
 def cmd_build(args) -> int:
+    from . import pdfworker
     from .errors import Report
     from .output import BuildLocked
     from .pipeline import build
@@ -123,18 +124,27 @@ def cmd_build(args) -> int:
     except _Usage as exc:
         print(f"briefpress: error: {exc}", file=sys.stderr)
         return 2
-    project = _project(args)
-    report = Report(root=project.root)
-    with Progress() as progress:
-        try:
-            result = build(project, formats=formats, out=Path(args.out) if args.out else None, report=report,
-                           strict=args.strict, use_cache=not args.no_cache, progress=progress.stage)
-        except BuildLocked as exc:
-            print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
-                  file=sys.stderr)
-            return 1
-        except BriefError as exc:  # a writer's error: the warnings of the reading come with it
-            raise BriefError([*(w for w in report.warnings if w not in exc.diagnostics), *exc.diagnostics]) from None
+    # The PDF worker starts before anything else, so that its import of WeasyPrint overlaps
+    # the whole reading; a build found up to date, or one that fails, ends it unused.
+    worker = pdfworker.Worker() if "pdf" in formats and pdfworker.wanted() else None
+    try:
+        project = _project(args)
+        report = Report(root=project.root)
+        with Progress() as progress:
+            try:
+                result = build(project, formats=formats, out=Path(args.out) if args.out else None, report=report,
+                               strict=args.strict, use_cache=not args.no_cache, progress=progress.stage,
+                               pdf_worker=worker or False)
+            except BuildLocked as exc:
+                print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
+                      file=sys.stderr)
+                return 1
+            except BriefError as exc:  # a writer's error: the warnings of the reading come with it
+                raise BriefError([*(w for w in report.warnings if w not in exc.diagnostics),
+                                  *exc.diagnostics]) from None
+    finally:
+        if worker is not None:
+            worker.close(kill=True)  # at once if unused; a worker that answered has ended already
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     summary(result)

@@ -4,10 +4,14 @@ laid out by WeasyPrint."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from typing import TYPE_CHECKING
 
-from .model import Publication
 from .pdfworker import WorkerFailed
 from .resources import Resources, strip_attachments
+
+if TYPE_CHECKING:
+    from .model import Publication
 
 
 def html_document(publication: Publication, env) -> str:
@@ -20,6 +24,40 @@ def html_document(publication: Publication, env) -> str:
     ctx = context(publication)
     ctx["bodies"] = {ch.id: Markup(notes.for_print(ch)) for ch in publication.chapters}
     return render(env, "pdf/brief.html.j2", **ctx)
+
+
+def import_weasyprint():
+    """WeasyPrint, imported about 0.3 s faster on Linux.
+
+    WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi, trying several names
+    for each library; cffi answers every name that ``dlopen`` cannot open by calling
+    ``ctypes.util.find_library``, which on Linux runs ``ldconfig``, ``gcc`` and ``ld``
+    (WeasyPrint issue #1125).  On Linux ``dlopen`` searches the same places (the ld.so
+    cache, ``LD_LIBRARY_PATH``) and the names WeasyPrint tries include the ``.so.N`` ones,
+    so the search is skipped while WeasyPrint is imported; should that ever fail, the
+    ordinary import runs instead."""
+    if "weasyprint" in sys.modules or sys.platform != "linux":
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = _not_searched
+    try:
+        import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = search
+        import weasyprint
+    finally:
+        ctypes.util.find_library = search
+    return weasyprint
+
+
+def _not_searched(name: str) -> None:
+    return None
 
 
 def job(publication: Publication, env, resources: Resources, want_map: bool) -> dict:
@@ -48,11 +86,15 @@ def lay_out(job: dict, on_page_map, answer) -> None:
     ``refused`` being what the sandbox refused to load (url → (message, hint))."""
     import logging
 
-    import weasyprint
+    weasyprint = import_weasyprint()
 
     # WeasyPrint reports problems through logging; ours come through the fetcher instead.
     # (Font subsetting is fast only with HarfBuzz-Subset: Debian's libharfbuzz-subset0.)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    if job.get("hyphenation"):
+        from . import hyphenation
+
+        hyphenation.install(job["hyphenation"])
     fetcher = Resources.from_settings(job["sandbox"]).weasyprint_fetcher()
     document = weasyprint.HTML(string=job["html"], base_url=job["base_url"], url_fetcher=fetcher)
     attachments = []
@@ -87,6 +129,10 @@ class PdfRender:
         self._map = None
         self._answer = None
         if worker is not None:
+            from . import hyphenation
+
+            # Parsed here while the worker still imports WeasyPrint, instead of there after it.
+            self.job["hyphenation"] = hyphenation.patterns(publication.metadata.language, cache)
             try:
                 worker.send(self.job)
             except WorkerFailed:

@@ -118,7 +118,8 @@ def build(project: Project, formats=FORMATS, out: Path | None = None, report: Re
 
     ``pdf_worker``: lay the PDF out in a worker process (None: when it pays off, see
     ``pdfworker.wanted``; a long-lived process such as the watcher says False, since its
-    WeasyPrint stays imported from one build to the next)."""
+    WeasyPrint stays imported from one build to the next), or in this ``pdfworker.Worker``,
+    started by the caller, who ends it if the build does not use it."""
     from .output import build_lock
 
     out = (out or project.root / "build").resolve()
@@ -158,9 +159,12 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     from . import pdfworker
 
     # With a core to spare, WeasyPrint is imported in a worker while the manuscript is read.
-    if pdf_worker is None:
-        pdf_worker = pdfworker.wanted()
-    worker = pdfworker.Worker() if "pdf" in formats and pdf_worker else None
+    if isinstance(pdf_worker, pdfworker.Worker):
+        worker = pdf_worker if "pdf" in formats else None
+    else:
+        if pdf_worker is None:
+            pdf_worker = pdfworker.wanted()
+        worker = pdfworker.Worker() if "pdf" in formats and pdf_worker else None
     try:
         progress("read")
         publication = read(project, report, cache)

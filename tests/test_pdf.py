@@ -194,3 +194,43 @@ def test_two_builds_are_byte_identical(sample_build, second_sample_build):
     first = hashlib.sha256(sample_build.pdf.read_bytes()).hexdigest()
     second = hashlib.sha256(second_sample_build.pdf.read_bytes()).hexdigest()
     assert first == second
+
+
+def test_hyphenation_patterns_parsed_once_travel_to_the_worker_unchanged(tmp_path, monkeypatch):
+    """The build process parses the language's patterns (or takes them from the build
+    cache) and the worker puts them in pyphen's cache, where WeasyPrint finds them: the
+    hyphenation is the one pyphen makes from its own file."""
+    import pyphen
+
+    from briefpress import hyphenation
+    from briefpress.cache import Cache
+
+    words = ["multidimensionality", "infrastructural", "notwithstanding", "Kazakhstan"]
+    expected = [pyphen.Pyphen(lang="en_GB", cache=False).inserted(w) for w in words]
+    assert any("-" in e for e in expected)
+    found = hyphenation.patterns("en-GB", Cache(tmp_path))
+    ((path, parsed),) = found.items()
+    assert path == pyphen.LANGUAGES["en_GB"] and len(parsed.patterns) > 1000
+
+    def parse(self, _path):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", parse)
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    again = hyphenation.patterns("en-GB", Cache(tmp_path))  # from the build cache
+    hyphenation.install(again)
+    assert [pyphen.Pyphen(lang="en-GB").inserted(w) for w in words] == expected
+    assert hyphenation.patterns("zh-Hans", Cache(tmp_path)) == {}
+
+
+def test_weasyprint_is_imported_without_the_library_search_and_the_search_is_restored():
+    """``pdf.import_weasyprint`` skips ctypes' library search only while WeasyPrint opens
+    its libraries (a fresh process: nothing imported before)."""
+    import subprocess
+    import sys
+
+    script = ("import ctypes.util; search = ctypes.util.find_library; "
+              "from briefpress import pdf; w = pdf.import_weasyprint(); "
+              "print(w.__name__, ctypes.util.find_library is search, w.HTML(string='<p>x</p>').render().pages != [])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.split() == ["weasyprint", "True", "True"], done.stderr
