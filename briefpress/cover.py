@@ -65,6 +65,11 @@ def blocks(publication: Publication) -> list[Text | tuple]:
     return out
 
 
+def cover_file_name(meta) -> str:
+    """The cover's file name: a JPEG when it holds a photograph, a PNG otherwise."""
+    return "cover.jpg" if meta.cover_image else "cover.png"
+
+
 def render_cover(publication: Publication, resources, cache=None) -> bytes:
     """The cover, :data:`HEIGHT` pixels high: PNG bytes, or JPEG bytes when it holds a photograph."""
     meta = publication.metadata

@@ -13,6 +13,7 @@ import io
 import os
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,27 +88,50 @@ def link_across_files(docs: list[Document]) -> None:
         doc.xhtml = HREF.sub(sub, doc.xhtml)
 
 
-def render_epub(publication: Publication, env, resources: Resources, page_map: list | None = None,
-                cache=None) -> bytes:
-    """The EPUB's bytes.  ``page_map`` is where the PDF's pages start (from the PDF writer);
-    without it, the map of the last PDF build of the same content is taken from the cache."""
-    from ebooklib import epub
-
-    from . import accessibility, fonts, pagemap
+def draw_cover(publication: Publication, resources: Resources, cache=None) -> Future:
+    """The cover's bytes, drawn on a second thread so that the drawing overlaps the rest of
+    the build (the PDF's layout, the EPUB's documents): Pillow lets go of the interpreter
+    lock while it rasterises, reduces the colours and compresses."""
     from .cover import render_cover
-    from .editions import stem
-    from .pdf import html_document
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cover")
+    drawn = pool.submit(render_cover, publication, resources, cache)
+    pool.shutdown(wait=False)  # the thread ends after its one drawing
+    return drawn
+
+
+def render_epub(publication: Publication, env, resources: Resources, page_map: list | None = None,
+                cache=None, cover: Future | None = None) -> bytes:
+    """The EPUB's bytes.  ``page_map`` is where the PDF's pages start (from the PDF writer);
+    without it, the map of the last PDF build of the same content is taken from the cache.
+    ``cover``: the cover being drawn (:func:`draw_cover`), if the build started it already."""
+    from . import pagemap
+    from .cover import cover_file_name
 
     meta = publication.metadata
+    if cover is None:
+        cover = draw_cover(publication, resources, cache)
     if page_map is None and cache is not None and cache.holds("page-maps"):
         # The page map of an earlier PDF of the same print HTML (an EPUB-only rebuild).
+        from .pdf import html_document
+
         page_map = pagemap.recall(cache, html_document(publication, env))
-    cover_image = render_cover(publication, resources, cache)
-    cover_file = "cover.jpg" if cover_image[:3] == b"\xff\xd8\xff" else "cover.png"
-    docs = documents(publication, env, cover_alt=cover_alt(publication) if cover_image else None,
-                     cover_file=cover_file)
+    cover_file = cover_file_name(meta)
+    docs = documents(publication, env, cover_alt=cover_alt(publication), cover_file=cover_file)
     page_list = pagemap.insert(docs, page_map) if page_map else []
     link_across_files(docs)
+    return _package(publication, env, resources, cache, docs, page_list, cover, cover_file)
+
+
+def _package(publication: Publication, env, resources: Resources, cache, docs: list[Document],
+             page_list: list, cover: Future, cover_file: str) -> bytes:
+    """The documents, the cover (still being drawn), the fonts and the metadata, zipped."""
+    from ebooklib import epub
+
+    from . import accessibility, fonts
+    from .editions import stem
+
+    meta = publication.metadata
 
     book = epub.EpubBook()
     book.set_identifier(identifier(meta))
@@ -142,13 +166,6 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
         if doc.kind != "cover":
             doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3),
                                 doc.xhtml)
-    if cover_image:
-        cover = epub.EpubItem(uid="cover-image", file_name="images/" + cover_file,
-                              media_type="image/jpeg" if cover_file.endswith(".jpg") else "image/png",
-                              content=cover_image)
-        cover.properties = ["cover-image"]
-        book.add_item(cover)
-        book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
 
     toc = [{"href": d.name, "title": d.title,
             "children": [{"href": f"{d.name}#{i}", "title": t} for i, t in d.sections]}
@@ -183,9 +200,17 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
     book.add_item(epub.EpubNcx())
     book.spine = [items[0], nav, *items[1:]]
 
+    image = epub.EpubItem(uid="cover-image", file_name="images/" + cover_file,
+                          media_type="image/jpeg" if cover_file.endswith(".jpg") else "image/png",
+                          content=cover.result())
+    image.properties = ["cover-image"]
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
+
     modified = dt.datetime.combine(meta.edition.date, dt.time(0, 0))
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": modified, "raise_exceptions": True})
+    # Stored without compression: the package is compressed once, when it is re-zipped below.
+    epub.write_epub(raw, book, {"mtime": modified, "raise_exceptions": True, "compresslevel": 0})
     # ebooklib has no way to set the package's language, which reading systems and Ace need.
     package_lang = f' xml:lang="{meta.language}"'.encode()
     return _reproducible_zip(raw.getvalue(), modified, {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,43 +61,62 @@ class EmbeddedFont:
 
 
 _FOUND: dict[Face, tuple[Path, int] | None] = {}
+_ASKED: dict[Face, subprocess.Popen | None] = {}  # fc-match processes started, not yet read
+_LOCK = threading.Lock()
+
+
+def prefetch() -> None:
+    """Starts asking fontconfig for every house face (one ``fc-match`` each, side by side),
+    so that the answers are ready when the build first needs one: the build calls this
+    before it reads the manuscript, and the processes run while it reads."""
+    for face in FACES:
+        if face not in _FOUND and face not in _ASKED:
+            _ASKED[face] = _start(face)
 
 
 def find(face: Face) -> tuple[Path, int] | None:
     """The font file and collection index fontconfig gives for a face, if it is that family.
 
-    fontconfig is asked once per process, for every house face at once (one ``fc-match``
-    each, run side by side): its answer does not change during a build."""
+    fontconfig is asked once per process, for every house face at once: its answer does
+    not change during a build."""
+    with _LOCK:  # the EPUB's cover is drawn on a second thread
+        return _find(face)
+
+
+def _find(face: Face) -> tuple[Path, int] | None:
     if face not in _FOUND:
-        _FOUND.update(_ask([f for f in FACES if f not in _FOUND] + ([face] if face not in FACES else [])))
+        prefetch()
+        if face not in _ASKED:  # not a house face
+            _ASKED[face] = _start(face)
+        for asked, process in list(_ASKED.items()):
+            _FOUND[asked] = _answer(asked, process)
+            del _ASKED[asked]
     return _FOUND[face]
 
 
-def _ask(faces: list[Face]) -> dict[Face, tuple[Path, int] | None]:
-    running = {}
+def _start(face: Face) -> subprocess.Popen | None:
     env = {k: v for k, v in os.environ.items() if k != "FC_DEBUG"}  # its debug lines go to stdout
-    for face in faces:
-        try:
-            running[face] = subprocess.Popen(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
-                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        except OSError:
-            running[face] = None
-    found = {}
-    for face, process in running.items():
-        found[face] = None
-        if process is None:
-            continue
-        try:
-            out, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            continue
-        path, _, rest = out.partition("|")
-        index, _, families = rest.partition("|")
-        if path and face.family in families.split(","):  # not a fallback to another family
-            found[face] = (Path(path), int(index or 0))
-    return found
+    try:
+        return subprocess.Popen(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    except OSError:
+        return None
+
+
+def _answer(face: Face, process: subprocess.Popen | None) -> tuple[Path, int] | None:
+    if process is None:
+        return None
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return None
+    path, _, rest = out.partition("|")
+    index, _, families = rest.partition("|")
+    if path and face.family in families.split(","):  # not a fallback to another family
+        return Path(path), int(index or 0)
+    return None
 
 
 def embed(text: str, cache=None) -> list[EmbeddedFont]:

@@ -28,12 +28,13 @@ class BuildResult:
 
 def read(project: Project, report: Report, cache=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms."""
-    from . import citations, crossrefs, figures, notes
+    from . import citations, crossrefs, figures, fonts, notes
     from .bibliography import read_bibliography
     from .manuscript import read_chapters
     from .project import house_templates
     from .resources import Resources
 
+    fonts.prefetch()  # fontconfig answers while the manuscript is read (charts, checks and EPUB ask)
     metadata = load_metadata(project, report)
     resources = Resources(project.root, extra_roots=(house_templates(),), allow_remote=metadata.allow_remote)
     chapters = read_chapters(project, metadata, report, resources)
@@ -222,13 +223,15 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
 
         progress("pdf")
         pdf = PdfRender(publication, env, resources, cache, worker)
+    if "epub" in formats:
+        from .epub import draw_cover, render_epub
+
+        cover = draw_cover(publication, resources, cache)  # while the PDF is laid out
     page_map = pdf.page_map() if "pdf" in formats else None
     if "epub" in formats:
-        from .epub import render_epub
-
         progress("epub")
         epub_begin = time.perf_counter()
-        data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache)
+        data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache, cover=cover)
         files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
         seconds["epub"] = time.perf_counter() - epub_begin
     if "pdf" in formats:
