@@ -29,7 +29,7 @@ def patterns(language: str, cache=None) -> dict:
         return {}
     found = cache.get("hyphenation", key) if cache is not None else None
     if found is None:
-        found = pyphen.Pyphen(lang=name).hd  # parsed, or taken from pyphen's cache
+        found = pyphen.Pyphen(lang=name, cache=False).hd  # not kept here: this process lays nothing out
         if cache is not None:
             cache.put("hyphenation", key, found)
     return {path: found}

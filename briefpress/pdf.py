@@ -137,6 +137,7 @@ class PdfRender:
                 worker.send(self.job)
             except WorkerFailed:
                 self.worker = None
+            del self.job["hyphenation"]  # memory: a fallback layout here parses them again
         if self.worker is None:
             lay_out(self.job, self._keep_map, self._keep_answer)
 
