@@ -10,7 +10,7 @@ proportion.  Every measure is a fresh process (import costs included): wall-cloc
 and peak memory as the largest sum of the resident set sizes of the command and all its
 child processes (pandoc's WeasyPrint, our PDF worker), sampled every 5 ms from ``/proc``
 (pages shared between processes count in each: an upper bound); medians of ``--runs``
-after a warm-up.  Measures:
+after a warm-up, the runs interleaved round by round across the measures.  Measures:
 
 - ours, full (PDF + EPUB), PDF alone, EPUB alone: a cold build into a fresh folder;
 - ours, no-op: the same build again, nothing changed;
@@ -144,7 +144,8 @@ def pandoc_inputs(project: Path, html: Path) -> list[str]:
 
 
 def commands(briefpress: str, project: Path, html: Path, common: list[str], out: Path) -> dict:
-    """Each measured command, as a function giving the command line with a fresh output."""
+    """Each measured command, as a function giving the command line with a fresh output
+    (the no-op's always the same: its first run, in the warm-up round, builds it)."""
     count = iter(range(10**6))
 
     def fresh() -> str:
@@ -154,6 +155,7 @@ def commands(briefpress: str, project: Path, html: Path, common: list[str], out:
         "ours_full": lambda: [briefpress, "build", str(project), "--out", fresh()],
         "ours_pdf": lambda: [briefpress, "build", str(project), "--to", "pdf", "--out", fresh()],
         "ours_epub": lambda: [briefpress, "build", str(project), "--to", "epub", "--out", fresh()],
+        "ours_noop": lambda: [briefpress, "build", str(project), "--out", f"{out}-noop"],  # the same folder
         "pandoc_epub": lambda: [*common, "-o", fresh() + ".epub"],
         "pandoc_pdf": lambda: [*common, "--pdf-engine=weasyprint", "-o", fresh() + ".pdf"],
         "weasyprint_alone": lambda: [str(Path(briefpress).parent / "weasyprint"), "-u", project.as_uri() + "/",
@@ -184,17 +186,18 @@ def main() -> int:
                       "-M", f"title={meta['title']}", "-M", f"lang={meta['language']}",
                       "--resource-path", str(project), *chapters]
             cases = commands(briefpress, project, html, common, work / f"out-{size}")
-            size_results = {}
-            for name, command in cases.items():  # each call names a fresh output
-                measure(command(), cwd=project, env=env)  # warm-up
-                runs = [measure(command(), cwd=project, env=env) for _ in range(args.runs)]
-                size_results[name] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
-            noop_out = str(work / f"noop-{size}")
-            measure([briefpress, "build", str(project), "--out", noop_out], env=env)
-            runs = [measure([briefpress, "build", str(project), "--out", noop_out], env=env)
-                    for _ in range(args.runs)]
-            size_results["ours_noop"] = {"seconds": [r[0] for r in runs], "rss_kib": [r[1] for r in runs]}
-            pages = subprocess.run(["pdfinfo", str(Path(noop_out) / f"{meta['slug']}.pdf")], capture_output=True,
+            size_results = {name: {"seconds": [], "rss_kib": []} for name in cases}
+            for command in cases.values():  # the warm-up round (it also makes the no-op's outputs)
+                measure(command(), cwd=project, env=env)
+            # The measured rounds interleave the cases, so that a slower or faster spell of a
+            # shared machine touches every case alike, not the five runs of one case.
+            for _ in range(args.runs):
+                for name, command in cases.items():  # each call names a fresh output
+                    seconds, rss = measure(command(), cwd=project, env=env)
+                    size_results[name]["seconds"].append(seconds)
+                    size_results[name]["rss_kib"].append(rss)
+            built = work / f"out-{size}-noop" / f"{meta['slug']}.pdf"
+            pages = subprocess.run(["pdfinfo", str(built)], capture_output=True,
                                    text=True, check=True).stdout
             size_results["pages"] = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
             results[size] = size_results

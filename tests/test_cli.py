@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import textwrap
 import zipfile
 
 from conftest import run_main
@@ -82,6 +83,36 @@ def test_an_epub_only_build_never_imports_weasyprint_or_the_pdf_stack(make_proje
               "print(code, sorted(m for m in ('weasyprint', 'pydyf', 'pypdfium2', 'matplotlib') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
+
+
+def test_the_worker_started_before_the_check_is_ended_when_the_build_is_up_to_date(make_project, tmp_path):
+    """The command starts the PDF worker before it knows whether anything changed; a
+    build found up to date (or a failed one) leaves no worker process behind."""
+    import os
+    import subprocess
+    import sys
+
+    project = make_project()
+    out = str(tmp_path / "out")
+    script = textwrap.dedent(f"""
+        import os
+        from briefpress.cli import main
+        codes = [main(['build', {str(project)!r}, '--out', {out!r}]) for _ in range(2)]
+        codes.append(main(['build', {str(tmp_path / 'missing')!r}, '--out', {out!r}]))
+        kids = 0
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                stat = open(f'/proc/{{pid}}/stat').read()
+            except OSError:
+                continue
+            kids += stat.rsplit(')', 1)[1].split()[1] == str(os.getpid())
+        print(codes, kids)
+        """)
+    env = {**os.environ, "BRIEFPRESS_PDF_WORKER": "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.stdout.split("\n")[-2] == "[0, 0, 1] 0", done.stdout + done.stderr
+    assert "up to date" in done.stdout
 
 
 def test_a_pdf_worker_that_dies_leaves_the_pdf_to_the_build_itself(make_project, tmp_path, monkeypatch):
