@@ -167,6 +167,12 @@ def _package(publication: Publication, env, resources: Resources, cache, docs: l
             doc.xhtml = SRC.sub(lambda m: m.group(1) + _image(book, resources, m.group(2), images) + m.group(3),
                                 doc.xhtml)
 
+    image = epub.EpubItem(uid="cover-image", file_name="images/" + cover_file,
+                          media_type="image/jpeg" if cover_file.endswith(".jpg") else "image/png")
+    image.properties = ["cover-image"]
+    book.add_item(image)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
+
     toc = [{"href": d.name, "title": d.title,
             "children": [{"href": f"{d.name}#{i}", "title": t} for i, t in d.sections]}
            for d in docs if d.kind != "cover"]
@@ -200,13 +206,7 @@ def _package(publication: Publication, env, resources: Resources, cache, docs: l
     book.add_item(epub.EpubNcx())
     book.spine = [items[0], nav, *items[1:]]
 
-    image = epub.EpubItem(uid="cover-image", file_name="images/" + cover_file,
-                          media_type="image/jpeg" if cover_file.endswith(".jpg") else "image/png",
-                          content=cover.result())
-    image.properties = ["cover-image"]
-    book.add_item(image)
-    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
-
+    image.content = cover.result()  # the drawing, waited for as late as possible
     modified = dt.datetime.combine(meta.edition.date, dt.time(0, 0))
     raw = io.BytesIO()
     # Stored without compression: the package is compressed once, when it is re-zipped below.

@@ -69,9 +69,27 @@ def prefetch() -> None:
     """Starts asking fontconfig for every house face (one ``fc-match`` each, side by side),
     so that the answers are ready when the build first needs one: the build calls this
     before it reads the manuscript, and the processes run while it reads."""
+    with _LOCK:
+        _ask_all()
+
+
+def settle() -> None:
+    """Reads the answers still pending (a build that failed before it needed them), so
+    that no ``fc-match`` process is left unreaped."""
+    with _LOCK:
+        _collect()
+
+
+def _ask_all() -> None:
     for face in FACES:
         if face not in _FOUND and face not in _ASKED:
             _ASKED[face] = _start(face)
+
+
+def _collect() -> None:
+    for asked, process in list(_ASKED.items()):
+        _FOUND[asked] = _answer(asked, process)
+        del _ASKED[asked]
 
 
 def find(face: Face) -> tuple[Path, int] | None:
@@ -85,12 +103,10 @@ def find(face: Face) -> tuple[Path, int] | None:
 
 def _find(face: Face) -> tuple[Path, int] | None:
     if face not in _FOUND:
-        prefetch()
+        _ask_all()
         if face not in _ASKED:  # not a house face
             _ASKED[face] = _start(face)
-        for asked, process in list(_ASKED.items()):
-            _FOUND[asked] = _answer(asked, process)
-            del _ASKED[asked]
+        _collect()
     return _FOUND[face]
 
 

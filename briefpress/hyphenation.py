@@ -20,16 +20,16 @@ def patterns(language: str, cache=None) -> dict:
     import pyphen
 
     name = pyphen.language_fallback(language)
-    if name is None or not isinstance(getattr(pyphen, "hdcache", None), dict):
+    if name is None or not isinstance(getattr(pyphen, "hdcache", None), dict) or not hasattr(pyphen, "HyphDict"):
         return {}
     path = pyphen.LANGUAGES[name]
     try:
-        key = digest(str(path), path.read_bytes())
+        key = digest(getattr(pyphen, "__version__", ""), str(path), path.read_bytes())
     except OSError:
         return {}
     found = cache.get("hyphenation", key) if cache is not None else None
     if found is None:
-        found = pyphen.Pyphen(lang=name, cache=False).hd  # not kept here: this process lays nothing out
+        found = pyphen.HyphDict(path)  # not in pyphen's cache: this process lays nothing out
         if cache is not None:
             cache.put("hyphenation", key, found)
     return {path: found}

@@ -120,11 +120,6 @@ def key(print_html: str) -> str:
     return digest("page-map", print_html)
 
 
-def remember(cache, print_html: str, page_map: PageMap) -> None:
-    if cache is not None:
-        cache.put("page-maps", key(print_html), page_map)
-
-
 def recall(cache, print_html: str) -> PageMap | None:
     return cache.get("page-maps", key(print_html)) if cache is not None else None
 

@@ -46,6 +46,10 @@ def import_weasyprint():
     ctypes.util.find_library = _not_searched
     try:
         import weasyprint
+        from weasyprint.text import ffi as libraries
+
+        if getattr(libraries, "harfbuzz_subset", True) is None:  # optional: no OSError, so search for it
+            raise OSError("HarfBuzz-Subset was not opened by name")
     except OSError:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
@@ -96,7 +100,8 @@ def lay_out(job: dict, on_page_map, answer) -> None:
 
         hyphenation.install(job["hyphenation"])
     fetcher = Resources.from_settings(job["sandbox"]).weasyprint_fetcher()
-    document = weasyprint.HTML(string=job["html"], base_url=job["base_url"], url_fetcher=fetcher)
+    # Parsed into WeasyPrint's tree, the HTML string is no longer needed (memory: a long book).
+    document = weasyprint.HTML(string=job.pop("html"), base_url=job["base_url"], url_fetcher=fetcher)
     attachments = []
     for spec in job["attachments"]:
         stamp = dt.datetime.combine(spec["date"], dt.time(0, 0), tzinfo=dt.UTC)
@@ -124,8 +129,11 @@ class PdfRender:
     """A PDF being laid out, here or in the worker: the page map first, then the PDF."""
 
     def __init__(self, publication: Publication, env, resources: Resources, cache=None, worker=None):
-        self.publication, self.resources, self.cache, self.worker = publication, resources, cache, worker
+        from . import pagemap
+
+        self.publication, self.env, self.resources, self.cache, self.worker = publication, env, resources, cache, worker
         self.job = job(publication, env, resources, want_map=True)
+        self._map_key = pagemap.key(self.job["html"])
         self._map = None
         self._answer = None
         if worker is not None:
@@ -135,11 +143,18 @@ class PdfRender:
             self.job["hyphenation"] = hyphenation.patterns(publication.metadata.language, cache)
             try:
                 worker.send(self.job)
+                # Memory: the worker has it all; a layout here (the fallback) makes the job again.
+                self.job = None
             except WorkerFailed:
                 self.worker = None
-            del self.job["hyphenation"]  # memory: a fallback layout here parses them again
+                del self.job["hyphenation"]  # a layout here parses them itself
         if self.worker is None:
-            lay_out(self.job, self._keep_map, self._keep_answer)
+            self._lay_out_here()
+
+    def _lay_out_here(self) -> None:
+        if self.job is None or "html" not in self.job:
+            self.job = job(self.publication, self.env, self.resources, want_map=True)
+        lay_out(self.job, self._keep_map, self._keep_answer)
 
     def _keep_map(self, found) -> None:
         self._map = found
@@ -155,10 +170,9 @@ class PdfRender:
                 _kind, self._map = self.worker.receive()
             except WorkerFailed:  # the worker died (killed, out of memory): lay out here instead
                 self.worker = None
-                lay_out(self.job, self._keep_map, self._keep_answer)
-        from . import pagemap
-
-        pagemap.remember(self.cache, self.job["html"], self._map)
+                self._lay_out_here()
+        if self.cache is not None:
+            self.cache.put("page-maps", self._map_key, self._map)
         return self._map
 
     def result(self) -> tuple[bytes, int]:
@@ -171,7 +185,7 @@ class PdfRender:
             except WorkerFailed:  # the worker died while writing: lay out here instead
                 self.worker = None
         if self._answer is None:
-            lay_out(self.job, self._keep_map, self._keep_answer)
+            self._lay_out_here()
         _kind, pdf, pages, refused = self._answer
         if refused:
             raise self.resources.refusal_error(refused, self.publication)

@@ -180,6 +180,9 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     except BaseException:
         if worker is not None:
             worker.close(kill=True)
+        from . import fonts
+
+        fonts.settle()
         raise
     if worker is not None:
         worker.close()
@@ -206,6 +209,8 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
     """Every format rendered, before any file is written: a failure in one leaves all
     earlier outputs as they were.  The PDF is laid out first (here or in the worker): the
     EPUB's page-list needs its page map, and the EPUB is made while the PDF is written."""
+    from concurrent.futures import wait
+
     from . import editions
     from .project import house_templates
     from .render import environment
@@ -217,27 +222,34 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
                           allow_remote=meta.allow_remote)
     files: dict[Path, bytes] = {}
     pages = None
-    begin = time.perf_counter()
-    if "pdf" in formats:
-        from .pdf import PdfRender
+    cover = None
+    try:
+        begin = time.perf_counter()
+        if "pdf" in formats:
+            from .pdf import PdfRender
 
-        progress("pdf")
-        pdf = PdfRender(publication, env, resources, cache, worker)
-    if "epub" in formats:
-        from .epub import draw_cover, render_epub
+            progress("pdf")
+            pdf = PdfRender(publication, env, resources, cache, worker)
+        if "epub" in formats:
+            from .epub import draw_cover, render_epub
 
-        cover = draw_cover(publication, resources, cache)  # while the PDF is laid out
-    page_map = pdf.page_map() if "pdf" in formats else None
-    if "epub" in formats:
-        progress("epub")
-        epub_begin = time.perf_counter()
-        data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache, cover=cover)
-        files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
-        seconds["epub"] = time.perf_counter() - epub_begin
-    if "pdf" in formats:
-        data, pages = pdf.result()
-        files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "pdf"), data))
-        seconds["pdf"] = time.perf_counter() - begin  # from the job to the bytes, EPUB included when parallel
+            cover = draw_cover(publication, resources, cache)  # while the PDF is laid out
+        page_map = pdf.page_map() if "pdf" in formats else None
+        if "epub" in formats:
+            progress("epub")
+            epub_begin = time.perf_counter()
+            data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache, cover=cover)
+            files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
+            seconds["epub"] = time.perf_counter() - epub_begin
+        if "pdf" in formats:
+            data, pages = pdf.result()
+            files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "pdf"), data))
+            seconds["pdf"] = time.perf_counter() - begin  # from the job to the bytes, EPUB included when parallel
+    except BaseException:
+        if cover is not None:  # the drawing may write the build cache: it ends before the lock is released
+            cover.cancel()
+            wait([cover])
+        raise
     return files, pages
 
 

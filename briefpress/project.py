@@ -192,6 +192,8 @@ def load_metadata(project: Project, report: Report) -> Metadata:
                 bad(key, "expected 'image:' (a file in the project) and optionally 'credit:'")
             elif not (project.root / value["image"]).is_file():
                 bad("cover.image", f"cover image '{value['image']}' not found")
+            elif (project.root / value["image"]).stat().st_size == 0:
+                bad("cover.image", f"cover image '{value['image']}' is an empty file")
         elif kind == "pdf":
             if not isinstance(value, dict):
                 bad(key, "expected a mapping such as {variant: pdf/a-3b, attach_bibliography: true}")

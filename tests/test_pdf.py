@@ -229,8 +229,11 @@ def test_weasyprint_is_imported_without_the_library_search_and_the_search_is_res
     import subprocess
     import sys
 
-    script = ("import ctypes.util; search = ctypes.util.find_library; "
-              "from briefpress import pdf; w = pdf.import_weasyprint(); "
-              "print(w.__name__, ctypes.util.find_library is search, w.HTML(string='<p>x</p>').render().pages != [])")
+    script = ("import ctypes.util; calls = []; real = ctypes.util.find_library\n"
+              "def search(name):\n    calls.append(name)\n    return real(name)\n"
+              "ctypes.util.find_library = search\n"
+              "from briefpress import pdf; w = pdf.import_weasyprint()\n"
+              "print(w.__name__, ctypes.util.find_library is search, len(calls), "
+              "w.HTML(string='<p>x</p>').render().pages != [])")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
-    assert done.stdout.split() == ["weasyprint", "True", "True"], done.stderr
+    assert done.stdout.split() == ["weasyprint", "True", "0", "True"], done.stdout + done.stderr
