@@ -124,17 +124,21 @@ def cmd_build(args) -> int:
     except _Usage as exc:
         print(f"briefpress: error: {exc}", file=sys.stderr)
         return 2
-    # The PDF worker starts before anything else, so that its import of WeasyPrint overlaps
-    # the whole reading; a build found up to date, or one that fails, ends it unused.
-    worker = pdfworker.Worker() if "pdf" in formats and pdfworker.wanted() else None
+    project = _project(args)
+    out = Path(args.out) if args.out else None
+    # A first build into its folder starts the PDF worker before anything else, so that its
+    # import of WeasyPrint overlaps the whole reading.  A rebuild starts it after the check
+    # for changes (see pipeline.build), so that a rebuild with nothing to do starts no
+    # process.  A build that fails ends the worker unused.
+    first = not ((out or project.root / "build") / ".cache" / "state.json").is_file()
+    worker = pdfworker.Worker() if "pdf" in formats and first and pdfworker.wanted() else None
     try:
-        project = _project(args)
         report = Report(root=project.root)
         with Progress() as progress:
             try:
-                result = build(project, formats=formats, out=Path(args.out) if args.out else None, report=report,
+                result = build(project, formats=formats, out=out, report=report,
                                strict=args.strict, use_cache=not args.no_cache, progress=progress.stage,
-                               pdf_worker=worker or False)
+                               pdf_worker=worker)
             except BuildLocked as exc:
                 print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
                       file=sys.stderr)

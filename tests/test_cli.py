@@ -85,9 +85,10 @@ def test_an_epub_only_build_never_imports_weasyprint_or_the_pdf_stack(make_proje
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
 
 
-def test_the_worker_started_before_the_check_is_ended_when_the_build_is_up_to_date(make_project, tmp_path):
-    """The command starts the PDF worker before it knows whether anything changed; a
-    build found up to date (or a failed one) leaves no worker process behind."""
+def test_no_pdf_worker_process_is_left_behind(make_project, tmp_path):
+    """A first build starts the PDF worker before it reads anything, a rebuild only once it
+    has found changes; whatever the build's end (written, up to date, failed), no worker
+    process is left behind."""
     import os
     import subprocess
     import sys
