@@ -111,7 +111,7 @@ def _draw(publication: Publication, image_bytes: bytes) -> bytes:
             continue
         y = _paragraph(draw, block, left * scale, y, (block.width_mm or measure) * scale, scale)
     out = io.BytesIO()
-    if image_bytes:  # a photograph: JPEG, as a palette would posterise it
+    if cover_file_name(meta).endswith(".jpg"):  # a photograph: JPEG, as a palette would posterise it
         canvas.save(out, "JPEG", quality=88, optimize=True, progressive=False)
     else:  # a flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts
         palette = canvas.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)

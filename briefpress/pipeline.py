@@ -160,12 +160,10 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     from . import pdfworker
 
     # With a core to spare, WeasyPrint is imported in a worker while the manuscript is read.
-    if isinstance(pdf_worker, pdfworker.Worker):
-        worker = pdf_worker if "pdf" in formats else None
-    else:
-        if pdf_worker is None:
-            pdf_worker = pdfworker.wanted()
-        worker = pdfworker.Worker() if "pdf" in formats and pdf_worker else None
+    if not isinstance(pdf_worker, pdfworker.Worker):  # else started by the caller
+        wanted = pdfworker.wanted() if pdf_worker is None else pdf_worker
+        pdf_worker = pdfworker.Worker() if "pdf" in formats and wanted else None
+    worker = pdf_worker if "pdf" in formats else None
     try:
         progress("read")
         publication = read(project, report, cache)
