@@ -114,25 +114,28 @@ class _Usage(Exception):
 
 def cmd_build(args) -> int:
     from . import pdfworker
-    from .errors import Report
-    from .output import BuildLocked
-    from .pipeline import build
-    from .progress import Progress
 
     try:
         formats = _formats(args.to)
     except _Usage as exc:
         print(f"briefpress: error: {exc}", file=sys.stderr)
         return 2
-    project = _project(args)
     out = Path(args.out) if args.out else None
-    # A first build into its folder starts the PDF worker before anything else, so that its
-    # import of WeasyPrint overlaps the whole reading.  A rebuild starts it after the check
-    # for changes (see pipeline.build), so that a rebuild with nothing to do starts no
-    # process.  A build that fails ends the worker unused.
-    first = not ((out or project.root / "build") / ".cache" / "state.json").is_file()
+    # A first build into its folder starts the PDF worker before anything else, even before
+    # the rest of the command is imported, so that its import of WeasyPrint overlaps the
+    # whole reading.  A rebuild starts it after the check for changes (see pipeline.build),
+    # so that a rebuild with nothing to do starts no process.  A build that fails (not a
+    # project, a bad manuscript) ends the worker unused.
+    folder = Path(args.project) if args.project else default_project()
+    first = not ((out or folder.resolve() / "build") / ".cache" / "state.json").is_file()
     worker = pdfworker.Worker() if "pdf" in formats and first and pdfworker.wanted() else None
     try:
+        from .errors import Report
+        from .output import BuildLocked
+        from .pipeline import build
+        from .progress import Progress
+
+        project = _project(args)
         report = Report(root=project.root)
         with Progress() as progress:
             try:

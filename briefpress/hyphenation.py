@@ -2,11 +2,12 @@
 
 WeasyPrint hyphenates with pyphen, whose first use in a process parses the language's
 pattern file (about 0.15 s for en_GB) in the middle of the layout.  With a PDF worker,
-the build process, which would otherwise only wait for the worker to import WeasyPrint,
-parses the patterns of the publication's language (or takes them from the build cache)
-and sends them with the job.  The worker puts them in pyphen's own cache, where
-WeasyPrint's ``pyphen.Pyphen(lang=...)`` finds them: the hyphenation is exactly the one
-WeasyPrint would have made, the PDF the same bytes.
+the build process parses the patterns of the publication's language (or takes them from
+the build cache) after it has sent the job, and sends them after it: the worker parses
+the HTML and computes its styles meanwhile, and a thread of its own receives them.  They
+go into pyphen's own cache, whose first lookup waits for them, and where WeasyPrint's
+``pyphen.Pyphen(lang=...)`` finds them: the hyphenation is exactly the one WeasyPrint
+would have made, the PDF the same bytes.
 """
 
 from __future__ import annotations
@@ -35,10 +36,40 @@ def patterns(language: str, cache=None) -> dict:
     return {path: found}
 
 
-def install(found: dict) -> None:
-    """Puts patterns made by :func:`patterns` (in another process) in pyphen's cache."""
+def install_when_received(receive) -> None:
+    """For the worker, whose patterns follow its job: ``receive()`` (which blocks until
+    they come, and returns what :func:`patterns` made, or None) runs on a thread at once,
+    so that the sender never waits; pyphen's first lookup waits for it."""
+    import threading
+
     import pyphen
 
-    if found and isinstance(getattr(pyphen, "hdcache", None), dict):
-        for path, parsed in found.items():
-            pyphen.hdcache.setdefault(path, parsed)
+    box = {}
+
+    def run() -> None:
+        try:
+            box["found"] = receive()
+        except Exception:  # noqa: BLE001 - a frame that cannot be read: pyphen parses the file itself
+            box["found"] = None
+
+    thread = threading.Thread(target=run, name="hyphenation", daemon=True)
+    thread.start()
+    if isinstance(getattr(pyphen, "hdcache", None), dict):
+        pyphen.hdcache = _Arriving(pyphen.hdcache, thread, box)
+
+
+class _Arriving(dict):
+    """pyphen's cache of parsed pattern files (``path in hdcache``, then
+    ``hdcache[path]``), whose first lookup waits for the patterns being received."""
+
+    def __init__(self, entries: dict, thread, box: dict):
+        super().__init__(entries)
+        self._thread, self._box = thread, box
+
+    def __contains__(self, path) -> bool:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            for found_path, parsed in (self._box.get("found") or {}).items():
+                self.setdefault(found_path, parsed)
+        return super().__contains__(path)

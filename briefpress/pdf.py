@@ -4,7 +4,6 @@ laid out by WeasyPrint."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from typing import TYPE_CHECKING
 
 from .pdfworker import WorkerFailed
@@ -24,44 +23,6 @@ def html_document(publication: Publication, env) -> str:
     ctx = context(publication)
     ctx["bodies"] = {ch.id: Markup(notes.for_print(ch)) for ch in publication.chapters}
     return render(env, "pdf/brief.html.j2", **ctx)
-
-
-def import_weasyprint():
-    """WeasyPrint, imported about 0.3 s faster on Linux.
-
-    WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi, trying several names
-    for each library; cffi answers every name that ``dlopen`` cannot open by calling
-    ``ctypes.util.find_library``, which on Linux runs ``ldconfig``, ``gcc`` and ``ld``
-    (WeasyPrint issue #1125).  On Linux ``dlopen`` searches the same places (the ld.so
-    cache, ``LD_LIBRARY_PATH``) and the names WeasyPrint tries include the ``.so.N`` ones,
-    so the search is skipped while WeasyPrint is imported; should that ever fail, the
-    ordinary import runs instead."""
-    if "weasyprint" in sys.modules or sys.platform != "linux":
-        import weasyprint
-
-        return weasyprint
-    import ctypes.util
-
-    search = ctypes.util.find_library
-    ctypes.util.find_library = _not_searched
-    try:
-        import weasyprint
-        from weasyprint.text import ffi as libraries
-
-        if getattr(libraries, "harfbuzz_subset", True) is None:  # optional: no OSError, so search for it
-            raise OSError("HarfBuzz-Subset was not opened by name")
-    except OSError:
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        ctypes.util.find_library = search
-        import weasyprint
-    finally:
-        ctypes.util.find_library = search
-    return weasyprint
-
-
-def _not_searched(name: str) -> None:
-    return None
 
 
 def job(publication: Publication, env, resources: Resources, want_map: bool) -> dict:
@@ -90,15 +51,13 @@ def lay_out(job: dict, on_page_map, answer) -> None:
     ``refused`` being what the sandbox refused to load (url → (message, hint))."""
     import logging
 
+    from .weasyload import import_weasyprint
+
     weasyprint = import_weasyprint()
 
     # WeasyPrint reports problems through logging; ours come through the fetcher instead.
     # (Font subsetting is fast only with HarfBuzz-Subset: Debian's libharfbuzz-subset0.)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    if job.get("hyphenation"):
-        from . import hyphenation
-
-        hyphenation.install(job["hyphenation"])
     fetcher = Resources.from_settings(job["sandbox"]).weasyprint_fetcher()
     # Parsed into WeasyPrint's tree, the HTML string is no longer needed (memory: a long book).
     document = weasyprint.HTML(string=job.pop("html"), base_url=job["base_url"], url_fetcher=fetcher)
@@ -139,20 +98,21 @@ class PdfRender:
         if worker is not None:
             from . import hyphenation
 
-            # Parsed here while the worker still imports WeasyPrint, instead of there after it.
-            self.job["hyphenation"] = hyphenation.patterns(publication.metadata.language, cache)
+            # The patterns follow the job: parsed here while the worker parses the HTML
+            # and computes its styles, instead of there in the middle of the layout.
+            self.job["patterns_follow"] = True
             try:
                 worker.send(self.job)
                 # Memory: the worker has it all; a layout here (the fallback) makes the job again.
                 self.job = None
+                worker.send(hyphenation.patterns(publication.metadata.language, cache))
             except WorkerFailed:
                 self.worker = None
-                del self.job["hyphenation"]  # a layout here parses them itself
         if self.worker is None:
             self._lay_out_here()
 
     def _lay_out_here(self) -> None:
-        if self.job is None or "html" not in self.job:
+        if self.job is None or "html" not in self.job or self.job.get("patterns_follow"):
             self.job = job(self.publication, self.env, self.resources, want_map=True)
         lay_out(self.job, self._keep_map, self._keep_answer)
 

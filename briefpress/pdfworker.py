@@ -120,13 +120,18 @@ def serve() -> int:
     import traceback
 
     from . import pdf
+    from .weasyload import import_weasyprint
 
-    pdf.import_weasyprint()  # the point: imported while the main process reads
+    import_weasyprint()  # the point: imported while the main process reads
     from .errors import BriefError
 
     job = _read(sys.stdin.buffer)
     if job is None:
         return 0
+    if job.pop("patterns_follow", False):  # the hyphenation patterns: the next frame
+        from . import hyphenation
+
+        hyphenation.install_when_received(lambda: _read(sys.stdin.buffer))
 
     def answer(value) -> None:
         _write(frames, value)

@@ -200,6 +200,8 @@ def test_hyphenation_patterns_parsed_once_travel_to_the_worker_unchanged(tmp_pat
     """The build process parses the language's patterns (or takes them from the build
     cache) and the worker puts them in pyphen's cache, where WeasyPrint finds them: the
     hyphenation is the one pyphen makes from its own file."""
+    import threading
+
     import pyphen
 
     from briefpress import hyphenation
@@ -218,13 +220,20 @@ def test_hyphenation_patterns_parsed_once_travel_to_the_worker_unchanged(tmp_pat
     monkeypatch.setattr(pyphen.HyphDict, "__init__", parse)
     monkeypatch.setattr(pyphen, "hdcache", {})
     again = hyphenation.patterns("en-GB", Cache(tmp_path))  # from the build cache
-    hyphenation.install(again)
-    assert [pyphen.Pyphen(lang="en-GB").inserted(w) for w in words] == expected
+    arrived = threading.Event()
+
+    def receive():  # the frame that follows the job, as the worker's thread reads it
+        arrived.wait(10)
+        return again
+
+    hyphenation.install_when_received(receive)
+    threading.Timer(0.2, arrived.set).start()
+    assert [pyphen.Pyphen(lang="en-GB").inserted(w) for w in words] == expected  # waited for them
     assert hyphenation.patterns("zh-Hans", Cache(tmp_path)) == {}
 
 
 def test_weasyprint_is_imported_without_the_library_search_and_the_search_is_restored():
-    """``pdf.import_weasyprint`` skips ctypes' library search only while WeasyPrint opens
+    """``weasyload.import_weasyprint`` skips ctypes' library search only while WeasyPrint opens
     its libraries (a fresh process: nothing imported before)."""
     import subprocess
     import sys
@@ -232,8 +241,67 @@ def test_weasyprint_is_imported_without_the_library_search_and_the_search_is_res
     script = ("import ctypes.util; calls = []; real = ctypes.util.find_library\n"
               "def search(name):\n    calls.append(name)\n    return real(name)\n"
               "ctypes.util.find_library = search\n"
-              "from briefpress import pdf; w = pdf.import_weasyprint()\n"
+              "from briefpress.weasyload import import_weasyprint; w = import_weasyprint()\n"
               "print(w.__name__, ctypes.util.find_library is search, len(calls), "
               "w.HTML(string='<p>x</p>').render().pages != [])")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.split() == ["weasyprint", "True", "0", "True"], done.stdout + done.stderr
+
+
+def test_weasyprint_gets_fonttools_subsetter_and_instancer_on_first_use_only():
+    """fontTools' subsetter and instancer (WeasyPrint's fallbacks) are not imported with
+    WeasyPrint, yet work when used, and any later import gets the real modules."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from briefpress.weasyload import import_weasyprint; w = import_weasyprint()\n"
+        "import weasyprint.pdf.fonts as f\n"
+        "before = [m in sys.modules for m in ('fontTools.subset', 'fontTools.varLib.instancer')]\n"
+        "options = f.subset.Options(retain_gids=True)\n"  # the real class, through the stand-in
+        "import fontTools.subset as real\n"
+        "from fontTools.varLib.instancer import instantiateVariableFont as ivf\n"
+        "import fontTools.ttLib\n"
+        "try:\n    f.instantiateVariableFont(fontTools.ttLib.TTFont(), {})\n"
+        "except ValueError as exc:\n    called = str(exc).replace(' ', '_')\n"
+        "print(before, type(options) is real.Options, type(real).__name__, ivf.__module__, called)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    # The instancer was reached: its own error about a font that is not variable.
+    assert done.stdout.split("] ", 1)[0] == "[False, False", done.stdout + done.stderr
+    rest = done.stdout.split("] ", 1)[1].split()
+    assert rest[:3] == ["True", "module", "fontTools.varLib.instancer"], done.stdout
+    assert rest[3] == "Missing_required_table_fvar", done.stdout
+
+
+def test_cffi_arrays_of_any_length_need_no_parse_and_are_the_same_c_type():
+    """WeasyPrint's ``ffi.new(f"hb_codepoint_t[{n}]", ...)`` no longer parses a C
+    declaration per length; the array is the type cffi's parse makes, with the same values."""
+    import cffi
+
+    from briefpress.weasyload import import_weasyprint
+
+    weasyprint = import_weasyprint()
+    ffi = weasyprint.text.ffi.ffi
+    plain = cffi.FFI()
+    plain.cdef("typedef uint32_t hb_codepoint_t;")
+    parses = []
+    real_parse = type(ffi._parser).parse_type
+
+    def counted(self, cdecl):
+        if self is ffi._parser:  # not the plain FFI's
+            parses.append(cdecl)
+        return real_parse(self, cdecl)
+
+    type(ffi._parser).parse_type = counted
+    try:
+        for n in (3, 517, 60001):
+            array = ffi.new(f"hb_codepoint_t[{n}]", list(range(n)))
+            expected = plain.new(f"hb_codepoint_t[{n}]", list(range(n)))
+            assert ffi.typeof(array).cname == plain.typeof(expected).cname == f"uint32_t[{n}]"
+            assert ffi.sizeof(array) == plain.sizeof(expected) == 4 * n
+            assert list(array) == list(expected)
+    finally:
+        type(ffi._parser).parse_type = real_parse
+    assert [p for p in parses if "[" in p] == [], parses
