@@ -61,14 +61,17 @@ class EmbeddedFont:
 
 
 _FOUND: dict[Face, tuple[Path, int] | None] = {}
-_ASKED: dict[Face, subprocess.Popen | None] = {}  # fc-match processes started, not yet read
+_ASKED: list[tuple[list[Face], subprocess.Popen | None]] = []  # fc-match runs started, not yet read
 _LOCK = threading.Lock()
+# One process asks fontconfig for several faces in turn, one answer line each: one process
+# to start instead of one per face (starting eight took the build 40 ms before it read).
+_ASK = 'for pattern do fc-match -f "%{file}|%{index}|%{family}\\n" "$pattern" || echo; done'
 
 
 def prefetch() -> None:
-    """Starts asking fontconfig for every house face (one ``fc-match`` each, side by side),
-    so that the answers are ready when the build first needs one: the build calls this
-    before it reads the manuscript, and the processes run while it reads."""
+    """Starts asking fontconfig for every house face, so that the answers are ready when
+    the build first needs one: the build calls this before it reads the manuscript, and
+    the questions are answered while it reads."""
     with _LOCK:
         _ask_all()
 
@@ -80,16 +83,20 @@ def settle() -> None:
         _collect()
 
 
+def _pending() -> set[Face]:
+    return {face for faces, _process in _ASKED for face in faces}
+
+
 def _ask_all() -> None:
-    for face in FACES:
-        if face not in _FOUND and face not in _ASKED:
-            _ASKED[face] = _start(face)
+    faces = [face for face in FACES if face not in _FOUND and face not in _pending()]
+    if faces:
+        _ASKED.append((faces, _start(faces)))
 
 
 def _collect() -> None:
-    for asked, process in list(_ASKED.items()):
-        _FOUND[asked] = _answer(asked, process)
-        del _ASKED[asked]
+    for faces, process in _ASKED:
+        _FOUND.update(zip(faces, _answers(faces, process)))
+    _ASKED.clear()
 
 
 def find(face: Face) -> tuple[Path, int] | None:
@@ -104,31 +111,37 @@ def find(face: Face) -> tuple[Path, int] | None:
 def _find(face: Face) -> tuple[Path, int] | None:
     if face not in _FOUND:
         _ask_all()
-        if face not in _ASKED:  # not a house face
-            _ASKED[face] = _start(face)
+        if face not in _pending():  # not a house face
+            _ASKED.append(([face], _start([face])))
         _collect()
     return _FOUND[face]
 
 
-def _start(face: Face) -> subprocess.Popen | None:
+def _start(faces: list[Face]) -> subprocess.Popen | None:
     env = {k: v for k, v in os.environ.items() if k != "FC_DEBUG"}  # its debug lines go to stdout
     try:
-        return subprocess.Popen(["fc-match", "-f", "%{file}|%{index}|%{family}", face.pattern],
+        return subprocess.Popen(["sh", "-c", _ASK, "sh", *[face.pattern for face in faces]],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     except OSError:
         return None
 
 
-def _answer(face: Face, process: subprocess.Popen | None) -> tuple[Path, int] | None:
+def _answers(faces: list[Face], process: subprocess.Popen | None) -> list[tuple[Path, int] | None]:
+    """One answer per face, in order: None for a face fontconfig has no file of its family for."""
     if process is None:
-        return None
+        return [None] * len(faces)
     try:
         out, _ = process.communicate(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        return None
-    path, _, rest = out.partition("|")
+        return [None] * len(faces)
+    lines = out.split("\n")
+    return [_answer(face, lines[i] if i < len(lines) else "") for i, face in enumerate(faces)]
+
+
+def _answer(face: Face, line: str) -> tuple[Path, int] | None:
+    path, _, rest = line.partition("|")
     index, _, families = rest.partition("|")
     if path and face.family in families.split(","):  # not a fallback to another family
         return Path(path), int(index or 0)
