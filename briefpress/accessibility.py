@@ -36,27 +36,25 @@ class Findings:
         return self.all_images_described and not self.documents_without_lang and self.has_toc
 
 
-def examine(documents: list[tuple[str, str]], language: str, page_list: bool) -> Findings:
-    """``documents``: (file name, XHTML) of every content document, the nav included."""
+def examine(documents: list[tuple[str, object]], language: str, page_list: bool) -> Findings:
+    """``documents``: (file name, XHTML text or its parsed root element) of every content
+    document, the nav included."""
     found = Findings(page_list=page_list)
-    for name, xhtml in documents:
-        root = etree.fromstring(xhtml.encode("utf-8"))
+    base = language.split("-")[0]
+    for name, document in documents:
+        root = etree.fromstring(document.encode("utf-8")) if isinstance(document, str) else document
         if not (root.get("lang") and root.get(XML_LANG)):
             found.documents_without_lang.append(name)
-        for el in root.iter():
-            if not isinstance(el.tag, str):
-                continue
-            tag = el.tag.removeprefix(XHTML)
-            if tag == "img":
-                found.images += 1
-                alt = el.get("alt")
-                decorative = alt == "" and el.get("role") in ("presentation", "none")
-                if alt is None or (not alt.strip() and not decorative):
-                    found.images_without_alt.append(f"{name}: {el.get('src')}")
-            elif tag == "table":
-                found.tables += 1
+        for img in root.iter(XHTML + "img"):
+            found.images += 1
+            alt = img.get("alt")
+            decorative = alt == "" and img.get("role") in ("presentation", "none")
+            if alt is None or (not alt.strip() and not decorative):
+                found.images_without_alt.append(f"{name}: {img.get('src')}")
+        found.tables += sum(1 for _table in root.iter(XHTML + "table"))
+        for el in root.xpath("//*[@lang or @xml:lang]"):
             lang = el.get("lang") or el.get(XML_LANG)
-            if lang and el is not root and not lang.startswith(language.split("-")[0]):
+            if lang and el is not root and not lang.startswith(base):
                 found.other_language_runs += 1
     return found
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from .cache import digest
-from .model import Publication
+from .model import Metadata
 
 HEIGHT = 1800  # pixels; stores and reading systems ask for at least 1600
 STYLE_VERSION = "4"  # bump when the drawing below changes, so cached covers are redrawn
@@ -46,9 +47,8 @@ class Text:
     tracking_em: float = 0.0  # letter-spacing
 
 
-def blocks(publication: Publication) -> list[Text | tuple]:
+def blocks(meta: Metadata) -> list[Text | tuple]:
     """The cover's paragraphs, top to bottom, with ``("rule",)`` for the accent rule."""
-    meta = publication.metadata
     date = meta.edition.date
     out: list = []
     if meta.series:
@@ -70,29 +70,29 @@ def cover_file_name(meta) -> str:
     return "cover.jpg" if meta.cover_image else "cover.png"
 
 
-def render_cover(publication: Publication, resources, cache=None) -> bytes:
-    """The cover, :data:`HEIGHT` pixels high: PNG bytes, or JPEG bytes when it holds a photograph."""
-    meta = publication.metadata
+def render_cover(meta: Metadata, root: Path, resources, cache=None) -> bytes:
+    """The cover of the publication in ``root`` described by ``meta`` (the cover needs
+    nothing else, so it can be drawn while the manuscript is read), :data:`HEIGHT` pixels
+    high: PNG bytes, or JPEG bytes when it holds a photograph."""
     image_bytes = b""
     if meta.cover_image:
-        image_bytes, _mime = resources.read(meta.cover_image, publication.root)
-    key = digest("cover", STYLE_VERSION, HEIGHT, meta.page_size, repr(blocks(publication)), meta.cover_credit,
+        image_bytes, _mime = resources.read(meta.cover_image, root)
+    key = digest("cover", STYLE_VERSION, HEIGHT, meta.page_size, repr(blocks(meta)), meta.cover_credit,
                  digest("image", image_bytes.hex()) if image_bytes else "", _font_key())
     if key in _MEMO:
         return _MEMO[key]
     if cache is not None and (hit := cache.get("covers", key)) is not None:
         return hit
-    data = _draw(publication, image_bytes)
+    data = _draw(meta, image_bytes)
     _MEMO[key] = data
     if cache is not None:
         cache.put("covers", key, data)
     return data
 
 
-def _draw(publication: Publication, image_bytes: bytes) -> bytes:
+def _draw(meta: Metadata, image_bytes: bytes) -> bytes:
     from PIL import Image, ImageDraw
 
-    meta = publication.metadata
     width_mm, height_mm = PAGE_MM.get(meta.page_size, PAGE_MM["a4"])
     scale = HEIGHT / height_mm  # pixels per millimetre
     width = round(width_mm * scale)
@@ -103,7 +103,7 @@ def _draw(publication: Publication, image_bytes: bytes) -> bytes:
     y = (PADDING_TOP_WITH_IMAGE_MM if image_bytes else top) * scale
     if image_bytes:
         y = _cover_image(canvas, draw, image_bytes, meta.cover_credit, left * scale, y, measure * scale, scale)
-    for block in blocks(publication):
+    for block in blocks(meta):
         if isinstance(block, tuple):  # the rule: 28 mm long, 2 pt thick, 12 mm above, 8 mm below
             y += 12 * scale
             draw.rectangle([left * scale, y, (left + 28) * scale, y + 2 * PT_MM * scale], fill=RULE)

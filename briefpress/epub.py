@@ -88,14 +88,15 @@ def link_across_files(docs: list[Document]) -> None:
         doc.xhtml = HREF.sub(sub, doc.xhtml)
 
 
-def draw_cover(publication: Publication, resources: Resources, cache=None) -> Future:
+def draw_cover(meta, root: Path, resources: Resources, cache=None) -> Future:
     """The cover's bytes, drawn on a second thread so that the drawing overlaps the rest of
-    the build (the PDF's layout, the EPUB's documents): Pillow lets go of the interpreter
-    lock while it rasterises, reduces the colours and compresses."""
+    the build (the reading of the manuscript, the PDF's layout, the EPUB's documents):
+    Pillow lets go of the interpreter lock while it rasterises, reduces the colours and
+    compresses.  The cover needs only the metadata."""
     from .cover import render_cover
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="cover")
-    drawn = pool.submit(render_cover, publication, resources, cache)
+    drawn = pool.submit(render_cover, meta, root, resources, cache)
     pool.shutdown(wait=False)  # the thread ends after its one drawing
     return drawn
 
@@ -110,7 +111,7 @@ def render_epub(publication: Publication, env, resources: Resources, page_map: l
 
     meta = publication.metadata
     if cover is None:
-        cover = draw_cover(publication, resources, cache)
+        cover = draw_cover(meta, publication.root, resources, cache)
     if page_map is None and cache is not None and cache.holds("page-maps"):
         # The page map of an earlier PDF of the same print HTML (an EPUB-only rebuild).
         from .pdf import html_document
@@ -178,12 +179,12 @@ def _package(publication: Publication, env, resources: Resources, cache, docs: l
            for d in docs if d.kind != "cover"]
     nav_xhtml = render(env, "epub/nav.xhtml.j2", docs=docs, toc=toc, page_list=page_list, **context(publication))
 
-    findings = accessibility.examine([(d.name, d.xhtml) for d in docs] + [("nav.xhtml", nav_xhtml)],
-                                     meta.language, bool(page_list))
+    parsed = [(d.name, _parse(d.xhtml)) for d in docs] + [("nav.xhtml", _parse(nav_xhtml))]
+    findings = accessibility.examine(parsed, meta.language, bool(page_list))
     for prop, value in accessibility.metadata(findings):
         book.add_metadata(None, "meta", value, {"property": prop})
 
-    text = "".join(_text(d.xhtml) for d in docs) + _text(nav_xhtml)
+    text = "".join("".join(root.itertext()) for _name, root in parsed)
     embedded = fonts.embed(text, cache)
     for n, font in enumerate(embedded):
         book.add_item(epub.EpubItem(uid=f"font-{n}", file_name=f"fonts/{font.file_name}",
@@ -248,10 +249,10 @@ def _file_as(name: str) -> str:
     return f"{last}, {first}" if first else name
 
 
-def _text(xhtml: str) -> str:
+def _parse(xhtml: str):
     from lxml import etree
 
-    return "".join(etree.fromstring(xhtml.encode("utf-8")).itertext())
+    return etree.fromstring(xhtml.encode("utf-8"))
 
 
 def _image(book, resources: Resources, src: str, images: dict[str, str]) -> str:

@@ -26,8 +26,9 @@ class BuildResult:
     changes: object = None  # editions.Changes since the previous edition, if there is one
 
 
-def read(project: Project, report: Report, cache=None) -> Publication:
-    """Read metadata, chapters and bibliography into the model, then run the transforms."""
+def read(project: Project, report: Report, cache=None, on_metadata=None) -> Publication:
+    """Read metadata, chapters and bibliography into the model, then run the transforms;
+    ``on_metadata(metadata)`` is called as soon as the metadata is read without errors."""
     from . import citations, crossrefs, figures, fonts, notes
     from .bibliography import read_bibliography
     from .manuscript import read_chapters
@@ -36,6 +37,8 @@ def read(project: Project, report: Report, cache=None) -> Publication:
 
     fonts.prefetch()  # fontconfig answers while the manuscript is read (charts, checks and EPUB ask)
     metadata = load_metadata(project, report)
+    if on_metadata is not None and not report.errors:
+        on_metadata(metadata)
     resources = Resources(project.root, extra_roots=(house_templates(),), allow_remote=metadata.allow_remote)
     chapters = read_chapters(project, metadata, report, resources)
     references = {}
@@ -164,9 +167,22 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         wanted = pdfworker.wanted() if pdf_worker is None else pdf_worker
         pdf_worker = pdfworker.Worker() if "pdf" in formats and wanted else None
     worker = pdf_worker if "pdf" in formats else None
+    cover = None
+
+    def draw_cover(meta) -> None:  # an EPUB-only build draws its cover while it reads
+        nonlocal cover
+        from .epub import draw_cover
+        from .project import house_templates
+        from .resources import Resources
+
+        cover = draw_cover(meta, project.root, Resources(project.root, extra_roots=(house_templates(),),
+                                                          allow_remote=meta.allow_remote), cache)
+
     try:
         progress("read")
-        publication = read(project, report, cache)
+        # In a full build the cover waits until the PDF's job is sent: drawn while the
+        # manuscript is read, it would hold back the job the PDF worker waits for.
+        publication = read(project, report, cache, on_metadata=draw_cover if formats == ["epub"] else None)
         report.raise_if_errors(strict=strict)
         meta = publication.metadata
         current = editions.manifest(publication)
@@ -174,10 +190,15 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         changes = editions.diff(before, current) if before else None
         publication.changes = changes if meta.edition.whats_new else None
         seconds["read"] = time.perf_counter() - start
-        files, pages = _render(project, publication, formats, out, cache, worker, seconds, progress)
+        files, pages = _render(project, publication, formats, out, cache, worker, seconds, progress, cover)
     except BaseException:
         if worker is not None:
             worker.close(kill=True)
+        if cover is not None:  # the drawing may write the build cache: it ends before the lock is released
+            from concurrent.futures import wait
+
+            cover.cancel()
+            wait([cover])
         from . import fonts
 
         fonts.settle()
@@ -203,24 +224,23 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
                        changes=changes)
 
 
-def _render(project, publication, formats, out, cache, worker, seconds, progress) -> tuple[dict, int | None]:
+def _render(project, publication, formats, out, cache, worker, seconds, progress, cover=None
+            ) -> tuple[dict, int | None]:
     """Every format rendered, before any file is written: a failure in one leaves all
     earlier outputs as they were.  The PDF is laid out first (here or in the worker): the
-    EPUB's page-list needs its page map, and the EPUB is made while the PDF is written."""
-    from concurrent.futures import wait
-
+    EPUB's page-list needs its page map, and the EPUB is made while the PDF is written.
+    ``cover``: the EPUB's cover, if its drawing has started."""
     from . import editions
     from .project import house_templates
     from .render import environment
     from .resources import Resources
 
     meta = publication.metadata
-    env = environment(project.templates)
+    env = environment(project.templates, cache)
     resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"),
                           allow_remote=meta.allow_remote)
     files: dict[Path, bytes] = {}
     pages = None
-    cover = None
     try:
         begin = time.perf_counter()
         if "pdf" in formats:
@@ -231,7 +251,8 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
         if "epub" in formats:
             from .epub import draw_cover, render_epub
 
-            cover = draw_cover(publication, resources, cache)  # while the PDF is laid out
+            if cover is None:  # while the PDF is laid out
+                cover = draw_cover(meta, project.root, resources, cache)
         page_map = pdf.page_map() if "pdf" in formats else None
         if "epub" in formats:
             progress("epub")
@@ -245,6 +266,8 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
             seconds["pdf"] = time.perf_counter() - begin  # from the job to the bytes, EPUB included when parallel
     except BaseException:
         if cover is not None:  # the drawing may write the build cache: it ends before the lock is released
+            from concurrent.futures import wait
+
             cover.cancel()
             wait([cover])
         raise

@@ -274,3 +274,41 @@ def test_warnings_are_printed_and_strict_makes_them_errors(make_project, tmp_pat
     assert code == 1
     assert re.search(r"^bibliography\.bib:\d+: error: .*extra2000", err, re.MULTILINE), err
     assert not (tmp_path / "b" / "minimal.epub").exists()
+
+
+def test_a_rebuild_reuses_compiled_templates_and_recompiles_an_edited_one(make_project, tmp_path, monkeypatch):
+    """Templates compiled by the first build are kept in its build cache: a rebuild after an
+    edited chapter compiles none, and an edited template is compiled again and shows."""
+    import zipfile
+
+    import jinja2
+
+    compiled = []
+    real_compile = jinja2.Environment.compile
+
+    def compile(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    colophon = ('{% extends "epub/base.xhtml.j2" %}\n{% block content %}\n<p>{{ meta.title }}: FIRST</p>\n'
+                "{% endblock %}\n")
+    project = make_project(files={"templates/epub/colophon.xhtml.j2": colophon})
+    out = tmp_path / "out"
+    assert run_main(["build", str(project), "--to", "epub", "--out", str(out)])[0] == 0
+    assert "epub/colophon.xhtml.j2" in compiled and "epub/chapter.xhtml.j2" in compiled
+
+    def rebuild_after(path: str, old: str, new: str) -> str:
+        compiled.clear()
+        edited = project / path
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        code, _out, err = run_main(["build", str(project), "--to", "epub", "--out", str(out)])
+        assert code == 0, err
+        with zipfile.ZipFile(out / "minimal.epub") as epub:
+            return epub.read("EPUB/text/colophon.xhtml").decode()
+
+    chapter = next((project / "manuscript").glob("01-*.md")).relative_to(project).as_posix()
+    assert "FIRST" in rebuild_after(chapter, "\n", "\n\nAn added sentence.\n")
+    assert compiled == []
+    assert "SECOND" in rebuild_after("templates/epub/colophon.xhtml.j2", "FIRST", "SECOND")
+    assert compiled == ["epub/colophon.xhtml.j2"]
