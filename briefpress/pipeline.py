@@ -169,7 +169,7 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     worker = pdf_worker if "pdf" in formats else None
     cover = None
 
-    def draw_cover(meta) -> None:  # an EPUB-only build draws its cover while it reads
+    def start_cover(meta) -> None:  # an EPUB-only build draws its cover while it reads
         nonlocal cover
         from .epub import draw_cover
         from .project import house_templates
@@ -182,7 +182,7 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         progress("read")
         # In a full build the cover waits until the PDF's job is sent: drawn while the
         # manuscript is read, it would hold back the job the PDF worker waits for.
-        publication = read(project, report, cache, on_metadata=draw_cover if formats == ["epub"] else None)
+        publication = read(project, report, cache, on_metadata=start_cover if formats == ["epub"] else None)
         report.raise_if_errors(strict=strict)
         meta = publication.metadata
         current = editions.manifest(publication)
