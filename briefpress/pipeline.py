@@ -260,6 +260,10 @@ def _render(project, publication, formats, out, cache, worker, seconds, progress
             data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache, cover=cover)
             files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
             seconds["epub"] = time.perf_counter() - epub_begin
+            if "pdf" in formats and pdf.worker is not None:  # waits for the worker's PDF: peak memory
+                from .memory import release
+
+                release()
         if "pdf" in formats:
             data, pages = pdf.result()
             files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "pdf"), data))
