@@ -28,7 +28,8 @@ class BuildResult:
 
 def read(project: Project, report: Report, cache=None, on_metadata=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms;
-    ``on_metadata(metadata)`` is called as soon as the metadata is read without errors."""
+    ``on_metadata(metadata, resources)`` is called as soon as the metadata is read without
+    errors, with the sandbox the manuscript is read through."""
     from . import citations, crossrefs, figures, fonts, notes
     from .bibliography import read_bibliography
     from .manuscript import read_chapters
@@ -37,9 +38,9 @@ def read(project: Project, report: Report, cache=None, on_metadata=None) -> Publ
 
     fonts.prefetch()  # fontconfig answers while the manuscript is read (charts, checks and EPUB ask)
     metadata = load_metadata(project, report)
-    if on_metadata is not None and not report.errors:
-        on_metadata(metadata)
     resources = Resources(project.root, extra_roots=(house_templates(),), allow_remote=metadata.allow_remote)
+    if on_metadata is not None and not report.errors:
+        on_metadata(metadata, resources)
     chapters = read_chapters(project, metadata, report, resources)
     references = {}
     if project.bibliography.is_file():
@@ -169,14 +170,11 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     worker = pdf_worker if "pdf" in formats else None
     cover = None
 
-    def start_cover(meta) -> None:  # an EPUB-only build draws its cover while it reads
+    def start_cover(meta, resources) -> None:  # an EPUB-only build draws its cover while it reads
         nonlocal cover
         from .epub import draw_cover
-        from .project import house_templates
-        from .resources import Resources
 
-        cover = draw_cover(meta, project.root, Resources(project.root, extra_roots=(house_templates(),),
-                                                          allow_remote=meta.allow_remote), cache)
+        cover = draw_cover(meta, project.root, resources, cache)
 
     try:
         progress("read")

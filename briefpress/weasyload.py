@@ -80,8 +80,7 @@ class _OnFirstUse(types.ModuleType):
 
 
 def _real(name: str):
-    if isinstance(sys.modules.get(name), _OnFirstUse):
-        del sys.modules[name]
+    _undefer([name])
     return importlib.import_module(name)
 
 
