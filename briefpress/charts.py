@@ -107,16 +107,11 @@ def load(spec_ref: str, resources, report: Report) -> tuple[Chart, bytes] | None
     spec_path = resources.path_for(spec_ref)
     raw, _mime = resources.read(spec_ref)
     text = raw.decode("utf-8", errors="replace")
+    from .yamltext import Document
+
     try:
-        # libyaml when present (a long report has many specs); its error messages are
-        # terser, so a spec it refuses is read again by the Python loader for the message.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            node = yaml.compose(text, Loader=loader)
-            spec = yaml.load(text, Loader=loader)
-        except yaml.YAMLError:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            spec = yaml.safe_load(text)
+        document = Document(text)
+        node, spec = document.node, document.data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         report.error(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", spec_path, mark.line + 1 if mark else 1)

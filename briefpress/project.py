@@ -129,19 +129,27 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         report.error(f"not valid UTF-8 (byte {exc.start})", path)
         report.raise_if_errors()
         raise  # pragma: no cover - raise_if_errors always raises here
-    from .limits import check_yaml
+    from .limits import check_yaml_aliases, check_yaml_size
+    from .yamltext import Document
 
-    if not check_yaml(text, path, report):
+    if not check_yaml_size(text, path, report):
         report.raise_if_errors()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        document = Document(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         report.error(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None)
         report.raise_if_errors()
         raise  # pragma: no cover
+    except RecursionError:
+        report.error("the metadata is nested too deeply", path)
+        report.raise_if_errors()
+        raise  # pragma: no cover
+    node = document.node
+    if not check_yaml_aliases(node, path, report):  # before the data is made: aliases expand there
+        report.raise_if_errors()
+    data = document.data()
     if not isinstance(data, dict):
         report.error("expected a mapping of keys (title:, authors:, chapters:, …)", path, 1)
         report.raise_if_errors()

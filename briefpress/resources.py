@@ -12,16 +12,19 @@ the chapter file and line that made it.
 
 from __future__ import annotations
 
-import ipaddress
-import mimetypes
 import re
-import socket
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import BriefError, Diagnostic
 
-mimetypes.add_type("image/svg+xml", ".svg")
+# Media types by extension, fixed rather than read from the system's mime.types: the same
+# on every machine (and its parsing cost a build 10 ms).
+MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp", ".css": "text/css", ".csv": "text/csv",
+               ".yaml": "application/yaml", ".yml": "application/yaml", ".json": "application/json",
+               ".txt": "text/plain", ".html": "text/html", ".xhtml": "application/xhtml+xml",
+               ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 REMOTE_TIMEOUT = 10  # seconds per remote resource
 REMOTE_MAX_BYTES = 20 * 1024 * 1024  # a remote image or style larger than this is refused
@@ -65,7 +68,7 @@ class Resources:
         if scheme in ("http", "https"):
             return self._remote(reference)
         path = self.path_for(reference, base)
-        return path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return path.read_bytes(), MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
     def _remote(self, url: str) -> tuple[bytes, str]:
         if not self.allow_remote:
@@ -192,6 +195,9 @@ def strip_attachments(document) -> None:
 
 def check_public_host(url: str) -> None:
     """Refuse a URL whose host is, or resolves to, a non-public address (SSRF guard)."""
+    import ipaddress
+    import socket
+
     host = urlsplit(url).hostname
     if not host:
         raise BriefError(f"refused to load '{url}': no host")
