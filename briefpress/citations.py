@@ -17,7 +17,7 @@ import xml.etree.ElementTree as etree
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
-from .errors import Report
+from .errors import BriefError, Report
 from .model import Citation, CiteItem, Publication
 
 LABEL_PREFIXES = ("fig:", "tbl:", "sec:", "eq:")
@@ -175,6 +175,13 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
 
     Formatting is the slow part; its result is cached by the style, the entries and the
     citations, so editing prose without touching citations formats nothing again."""
+    resolve_later(publication, make_formatter, report, cache)()
+
+
+def resolve_later(publication: Publication, make_formatter, report: Report, cache=None):
+    """:func:`resolve` in two steps: the keys are checked and the formatting is started
+    now; the call it returns fills the placeholders.  A formatter with ``submit`` (the
+    EPUB worker's) formats meanwhile; another formats when the call is made."""
     refs = publication.references
     cited_keys: list[str] = []
     citations = [c for ch in publication.chapters for c in ch.citations]
@@ -204,9 +211,9 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
         if key not in cited_keys and key not in extra:
             report.warning(f"entry '{key}' is neither cited nor listed in nocite", ref.path, ref.line)
     if report.errors:
-        return  # the later passes still run, so that one run reports every problem
+        return _nothing  # the later passes still run, so that one run reports every problem
     if not citations and not extra:
-        return
+        return _nothing
     entries = [refs[k] for k in cited_keys + extra]
     key = None
     if cache is not None and cache.enabled:
@@ -218,24 +225,40 @@ def resolve(publication: Publication, make_formatter, report: Report, cache=None
                      [r.csl for r in entries],
                      [([vars(i) for i in c.items], c.narrative, c.note, c.author_only, c.own_note) for c in citations])
     result = cache.get("citations", key) if key else None
+    formatted = None
     if result is None:
-        from .errors import BriefError
-
         try:
             formatter = make_formatter()
         except BriefError as exc:  # a style that cannot be used: its file and line, as the author knows them
             for d in exc.diagnostics:
                 report.error(d.message, d.path, d.line, hint=d.hint)
-            return
-        result = formatter.format(citations, entries)
-        if key:
-            cache.put("citations", key, result)
-    for citation, text in zip(citations, result.citations):
-        citation.html = text
-    publication.cited = []
-    for key, entry in result.entries:
-        refs[key].html = entry
-        publication.cited.append(refs[key])
+            return _nothing
+        submit = getattr(formatter, "submit", None)
+        formatted = submit(citations, entries) if submit else (lambda: formatter.format(citations, entries))
+
+    def fill() -> None:
+        nonlocal result
+        if result is None:
+            try:
+                result = formatted()
+            except BriefError as exc:  # the EPUB worker's formatter tells of its style here
+                for d in exc.diagnostics:
+                    report.error(d.message, d.path, d.line, hint=d.hint)
+                return
+            if key:
+                cache.put("citations", key, result)
+        for citation, text in zip(citations, result.citations):
+            citation.html = text
+        publication.cited = []
+        for ref_key, entry in result.entries:
+            refs[ref_key].html = entry
+            publication.cited.append(refs[ref_key])
+
+    return fill
+
+
+def _nothing() -> None:
+    pass
 
 
 def is_note_style(style: str) -> bool:

@@ -70,24 +70,55 @@ def cover_file_name(meta) -> str:
     return "cover.jpg" if meta.cover_image else "cover.png"
 
 
+def draw_cover(meta: Metadata, root: Path, resources, cache=None):
+    """The cover's bytes, drawn on a second thread so that the drawing overlaps the rest of
+    the build (the reading of the manuscript, the PDF's layout, the EPUB's documents):
+    Pillow lets go of the interpreter lock while it rasterises, reduces the colours and
+    compresses.  The cover needs only the metadata."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cover")
+    drawn = pool.submit(render_cover, meta, root, resources, cache)
+    pool.shutdown(wait=False)  # the thread ends after its one drawing
+    return drawn
+
+
 def render_cover(meta: Metadata, root: Path, resources, cache=None) -> bytes:
     """The cover of the publication in ``root`` described by ``meta`` (the cover needs
     nothing else, so it can be drawn while the manuscript is read), :data:`HEIGHT` pixels
     high: PNG bytes, or JPEG bytes when it holds a photograph."""
-    image_bytes = b""
-    if meta.cover_image:
-        image_bytes, _mime = resources.read(meta.cover_image, root)
-    key = digest("cover", STYLE_VERSION, HEIGHT, meta.page_size, repr(blocks(meta)), meta.cover_credit,
-                 digest("image", image_bytes.hex()) if image_bytes else "", _font_key())
-    if key in _MEMO:
-        return _MEMO[key]
-    if cache is not None and (hit := cache.get("covers", key)) is not None:
-        return hit
-    data = _draw(meta, image_bytes)
-    _MEMO[key] = data
-    if cache is not None:
-        cache.put("covers", key, data)
+    wanted = Wanted(meta, root, resources)
+    data = wanted.kept(cache)
+    if data is None:
+        data = wanted.draw()
+        wanted.keep(data, cache)
     return data
+
+
+class Wanted:
+    """A cover to be drawn: its key, the cover kept under it (this process's, the build
+    cache's), its drawing, and the keeping of what was drawn."""
+
+    def __init__(self, meta: Metadata, root: Path, resources):
+        self.meta = meta
+        self.image_bytes = b""
+        if meta.cover_image:
+            self.image_bytes, _mime = resources.read(meta.cover_image, root)
+        self.key = digest("cover", STYLE_VERSION, HEIGHT, meta.page_size, repr(blocks(meta)), meta.cover_credit,
+                          digest("image", self.image_bytes.hex()) if self.image_bytes else "", _font_key())
+
+    def kept(self, cache=None) -> bytes | None:
+        if self.key in _MEMO:
+            return _MEMO[self.key]
+        return cache.get("covers", self.key) if cache is not None else None
+
+    def draw(self) -> bytes:
+        return _draw(self.meta, self.image_bytes)
+
+    def keep(self, data: bytes, cache=None) -> None:
+        _MEMO[self.key] = data
+        if cache is not None:
+            cache.put("covers", self.key, data)
 
 
 def _draw(meta: Metadata, image_bytes: bytes) -> bytes:

@@ -13,7 +13,7 @@ import io
 import os
 import re
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,26 +88,13 @@ def link_across_files(docs: list[Document]) -> None:
         doc.xhtml = HREF.sub(sub, doc.xhtml)
 
 
-def draw_cover(meta, root: Path, resources: Resources, cache=None) -> Future:
-    """The cover's bytes, drawn on a second thread so that the drawing overlaps the rest of
-    the build (the reading of the manuscript, the PDF's layout, the EPUB's documents):
-    Pillow lets go of the interpreter lock while it rasterises, reduces the colours and
-    compresses.  The cover needs only the metadata."""
-    from .cover import render_cover
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="cover")
-    drawn = pool.submit(render_cover, meta, root, resources, cache)
-    pool.shutdown(wait=False)  # the thread ends after its one drawing
-    return drawn
-
-
 def render_epub(publication: Publication, env, resources: Resources, page_map: list | None = None,
                 cache=None, cover: Future | None = None) -> bytes:
     """The EPUB's bytes.  ``page_map`` is where the PDF's pages start (from the PDF writer);
     without it, the map of the last PDF build of the same content is taken from the cache.
-    ``cover``: the cover being drawn (:func:`draw_cover`), if the build started it already."""
+    ``cover``: the cover being drawn (``cover.draw_cover``), if the build started it already."""
     from . import pagemap
-    from .cover import cover_file_name
+    from .cover import cover_file_name, draw_cover
 
     meta = publication.metadata
     if cover is None:

@@ -83,6 +83,11 @@ class Report:
     def warning(self, message: str, path=None, line=None, column=None, hint=None) -> None:
         self._add(Diagnostic("warning", message, self.where(path), line, column, hint))
 
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        """Diagnostics found by another pass or process (paths already relative)."""
+        for diagnostic in diagnostics:
+            self._add(diagnostic)
+
     def _add(self, diagnostic: Diagnostic) -> None:
         # Two passes may find the same problem (a missing figure file): it is shown once.
         if diagnostic not in self.diagnostics:

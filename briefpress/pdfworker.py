@@ -7,8 +7,8 @@ each page starts (the EPUB's page-list needs it, so the main process writes the 
 while the worker is still writing the PDF), then with the PDF itself.  The PDF is the
 same bytes as one laid out in the main process (a test checks this).
 
-The protocol is pickled frames over the worker's stdin and stdout; the worker prints
-nothing else there.  Run it as ``python -m briefpress.pdfworker``.
+The protocol is pickled frames (:mod:`briefpress.frames`) over the worker's stdin and
+stdout; the worker prints nothing else there.  Run it as ``python -m briefpress.pdfworker``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import struct
 import subprocess
 import sys
+
+from . import frames
 
 ENV = "BRIEFPRESS_PDF_WORKER"  # "0": never a worker; "1": always; unset: when it pays off
 
@@ -45,7 +46,7 @@ class Worker:
 
     def send(self, job: dict) -> None:
         try:
-            _write(self.process.stdin, job)
+            frames.write(self.process.stdin, job)
             self.process.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise WorkerFailed(f"the PDF worker stopped before its job ({exc})") from None
@@ -54,7 +55,7 @@ class Worker:
         """The next answer: ``("map", page_map)``, ``("pdf", bytes, pages, refused)``;
         an exception raised in the worker is raised here again."""
         try:
-            answer = _read(self.process.stdout)
+            answer = frames.read(self.process.stdout)
         except (ValueError, EOFError, MemoryError, pickle.UnpicklingError, AttributeError, TypeError,
                 ImportError) as exc:
             self.process.kill()
@@ -63,10 +64,7 @@ class Worker:
             code = self.process.wait()
             raise WorkerFailed(f"the PDF worker ended without an answer (exit {code})")
         if answer[0] == "raise":
-            _kind, exc, where = answer
-            if where:
-                exc.add_note(where)  # the worker's traceback, printed under the build's own
-            raise exc
+            frames.reraise(answer)
         return answer
 
     def close(self, kill: bool = False) -> None:
@@ -85,41 +83,13 @@ class Worker:
         self.process.stdout.close()
 
 
-MAGIC = b"BPW1"  # starts every frame: anything else on the pipe is not an answer
-MAX_FRAME = 1 << 36
-
-
-def _write(stream, value) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(MAGIC + struct.pack("<Q", len(data)) + data)
-
-
-def _read(stream):
-    """The next frame's value; None at the end of the stream; ValueError for anything that
-    is not a frame."""
-    head = stream.read(12)
-    if not head:
-        return None
-    if len(head) < 12 or head[:4] != MAGIC:
-        raise ValueError(f"not a frame: {head[:12]!r}")
-    (size,) = struct.unpack("<Q", head[4:])
-    if size > MAX_FRAME:
-        raise ValueError(f"a frame of {size} bytes")
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("a frame cut short")
-    return pickle.loads(data)
-
-
 def serve() -> int:
     """The worker's side: import WeasyPrint at once, then lay out the one job it is sent."""
     # Frames go to a private copy of stdout; whatever else writes to file descriptor 1
     # (a C library, a print) lands on stderr instead, before anything is imported.
-    frames = os.fdopen(os.dup(1), "wb")
+    answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    import traceback
-
     from . import pdf
     from .weasyload import import_weasyprint
 
@@ -130,29 +100,22 @@ def serve() -> int:
     # often (for 11 MB more at the peak of that book).
     gc.freeze()
     gc.set_threshold(700, 10, 100)
-    from .errors import BriefError
-
-    job = _read(sys.stdin.buffer)
+    job = frames.read(sys.stdin.buffer)
     if job is None:
         return 0
     if job.pop("patterns_follow", False):  # the hyphenation patterns: the next frame
         from . import hyphenation
 
-        hyphenation.install_when_received(lambda: _read(sys.stdin.buffer))
+        hyphenation.install_when_received(lambda: frames.read(sys.stdin.buffer))
 
     def answer(value) -> None:
-        _write(frames, value)
-        frames.flush()
+        frames.write(answers, value)
+        answers.flush()
 
     try:
         pdf.lay_out(job, on_page_map=lambda found: answer(("map", found)), answer=answer)
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
-        where = "" if isinstance(exc, BriefError) else "in the PDF worker:\n" + traceback.format_exc()
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # noqa: BLE001 - an exception that cannot travel is described instead
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        answer(("raise", exc, where))
+        answer(frames.failure(exc, "PDF worker"))
         return 1
     return 0
 

@@ -26,10 +26,12 @@ class BuildResult:
     changes: object = None  # editions.Changes since the previous edition, if there is one
 
 
-def read(project: Project, report: Report, cache=None, on_metadata=None) -> Publication:
+def read(project: Project, report: Report, cache=None, on_metadata=None, worker=None) -> Publication:
     """Read metadata, chapters and bibliography into the model, then run the transforms;
     ``on_metadata(metadata, resources)`` is called as soon as the metadata is read without
-    errors, with the sandbox the manuscript is read through."""
+    errors, with the sandbox the manuscript is read through.  With an EPUB ``worker``
+    (``epubworker.Worker``), the citations are formatted there while this process draws
+    the charts."""
     from . import citations, crossrefs, figures, fonts, notes
     from .bibliography import read_bibliography
     from .manuscript import read_chapters
@@ -50,20 +52,29 @@ def read(project: Project, report: Report, cache=None, on_metadata=None) -> Publ
     publication = Publication(root=project.root, metadata=metadata, chapters=chapters,
                               references=references,
                               bibliography_path=project.bibliography if project.bibliography.is_file() else None)
-    def formatter():
+    def local_formatter():
         from .csl.formatter import CslFormatter
 
         return CslFormatter(metadata.citation_style, locale=metadata.language)
+
+    def formatter():
+        return worker.formatter(local_formatter) if worker is not None else local_formatter()
 
     if citations.is_note_style(metadata.citation_style):
         citations.into_notes(publication)
     notes.number(publication, report)
     citations.number_notes_of_citations(publication)
-    citations.resolve(publication, formatter, report, cache)
-    crossrefs.number(publication, report)
+    fill_citations = citations.resolve_later(publication, formatter, report, cache)
+    # The charts are drawn while the citations are formatted (in the EPUB worker, if there
+    # is one); their diagnostics follow the cross-references', in the order of the passes.
     # Charts are drawn into the build's cache folder (OUT/.cache/charts/), which the
     # writers' resources serve; without a cache they travel as data: URLs.
-    figures.prepare(publication, resources, report, cache.folder if cache is not None and cache.enabled else None)
+    figure_report = Report(root=report.root)
+    figures.prepare(publication, resources, figure_report,
+                    cache.folder if cache is not None and cache.enabled else None)
+    fill_citations()
+    crossrefs.number(publication, report)  # it fills the citations into the text
+    report.extend(figure_report.diagnostics)
     _check(project, publication, resources, report)
     report.raise_if_errors()
     return publication
@@ -118,23 +129,25 @@ def project_style(project: Project) -> Path | None:
 
 
 def build(project: Project, formats=FORMATS, out: Path | None = None, report: Report | None = None,
-          strict: bool = False, use_cache: bool = True, progress=None, pdf_worker: bool | None = None) -> BuildResult:
+          strict: bool = False, use_cache: bool = True, progress=None, pdf_worker: bool | None = None,
+          epub_worker=None) -> BuildResult:
     """Read, transform and write; a build whose inputs have not changed writes nothing.
 
     ``pdf_worker``: lay the PDF out in a worker process (None: when it pays off, see
     ``pdfworker.wanted``; a long-lived process such as the watcher says False, since its
     WeasyPrint stays imported from one build to the next), or in this ``pdfworker.Worker``,
-    started by the caller, who ends it if the build does not use it."""
+    started by the caller, who ends it if the build does not use it.  ``epub_worker``:
+    the same for an EPUB-only build's worker (``epubworker``)."""
     from .output import build_lock
 
     out = (out or project.root / "build").resolve()
     report = report or Report(root=project.root)
     with build_lock(out):
         return _build(project, list(formats), out, report, strict, use_cache, progress or (lambda *a: None),
-                      pdf_worker)
+                      pdf_worker, epub_worker)
 
 
-def _build(project, formats, out, report, strict, use_cache, progress, pdf_worker) -> BuildResult:
+def _build(project, formats, out, report, strict, use_cache, progress, pdf_worker, epub_worker) -> BuildResult:
     import json
 
     from . import editions
@@ -168,11 +181,20 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         wanted = pdfworker.wanted() if pdf_worker is None else pdf_worker
         pdf_worker = pdfworker.Worker() if "pdf" in formats and wanted else None
     worker = pdf_worker if "pdf" in formats else None
+    # An EPUB-only build formats, draws and writes in a second process while it reads.
+    from . import epubworker
+
+    if not isinstance(epub_worker, epubworker.Worker):  # else started by the caller
+        wanted = epubworker.wanted() if epub_worker is None else epub_worker
+        epub_worker = epubworker.Worker() if formats == ["epub"] and wanted else None
     cover = None
 
     def start_cover(meta, resources) -> None:  # an EPUB-only build draws its cover while it reads
         nonlocal cover
-        from .epub import draw_cover
+        if epub_worker is not None:
+            epub_worker.begin(project.root, project.templates, out, cache.folder, meta)
+            return
+        from .cover import draw_cover
 
         cover = draw_cover(meta, project.root, resources, cache)
 
@@ -180,7 +202,8 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         progress("read")
         # In a full build the cover waits until the PDF's job is sent: drawn while the
         # manuscript is read, it would hold back the job the PDF worker waits for.
-        publication = read(project, report, cache, on_metadata=start_cover if formats == ["epub"] else None)
+        publication = read(project, report, cache, on_metadata=start_cover if formats == ["epub"] else None,
+                           worker=epub_worker)
         report.raise_if_errors(strict=strict)
         meta = publication.metadata
         current = editions.manifest(publication)
@@ -188,10 +211,13 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         changes = editions.diff(before, current) if before else None
         publication.changes = changes if meta.edition.whats_new else None
         seconds["read"] = time.perf_counter() - start
-        files, pages = _render(project, publication, formats, out, cache, worker, seconds, progress, cover)
+        files, pages = _render(project, publication, formats, out, cache, worker, seconds, progress, cover,
+                               epub_worker)
     except BaseException:
         if worker is not None:
             worker.close(kill=True)
+        if epub_worker is not None:
+            epub_worker.close(kill=True)
         if cover is not None:  # the drawing may write the build cache: it ends before the lock is released
             from concurrent.futures import wait
 
@@ -203,6 +229,8 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
         raise
     if worker is not None:
         worker.close()
+    if epub_worker is not None:
+        epub_worker.close()
     files[out / (editions.stem(meta.slug, meta.edition.date) + editions.MANIFEST_SUFFIX)] = \
         editions.write_manifest(current)
     progress("write")
@@ -222,40 +250,62 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
                        changes=changes)
 
 
-def _render(project, publication, formats, out, cache, worker, seconds, progress, cover=None
+def _render(project, publication, formats, out, cache, worker, seconds, progress, cover=None, epub_worker=None
             ) -> tuple[dict, int | None]:
     """Every format rendered, before any file is written: a failure in one leaves all
     earlier outputs as they were.  The PDF is laid out first (here or in the worker): the
     EPUB's page-list needs its page map, and the EPUB is made while the PDF is written.
-    ``cover``: the EPUB's cover, if its drawing has started."""
+    ``cover``: the EPUB's cover, if its drawing has started; ``epub_worker``: the process
+    that writes the EPUB of an EPUB-only build (here if it cannot)."""
     from . import editions
     from .project import house_templates
-    from .render import environment
     from .resources import Resources
 
     meta = publication.metadata
-    env = environment(project.templates, cache)
     resources = Resources(project.root, extra_roots=(house_templates(), out / ".cache"),
                           allow_remote=meta.allow_remote)
     files: dict[Path, bytes] = {}
     pages = None
+    env = None
+
+    def templates():  # not even imported when the EPUB worker writes the only format
+        nonlocal env
+        if env is None:
+            from .render import environment
+
+            env = environment(project.templates, cache)
+        return env
+
     try:
         begin = time.perf_counter()
         if "pdf" in formats:
             from .pdf import PdfRender
 
             progress("pdf")
-            pdf = PdfRender(publication, env, resources, cache, worker)
-        if "epub" in formats:
-            from .epub import draw_cover, render_epub
+            pdf = PdfRender(publication, templates(), resources, cache, worker)
+        if "epub" in formats and epub_worker is None and cover is None:  # drawn while the PDF is laid out
+            from .cover import draw_cover
 
-            if cover is None:  # while the PDF is laid out
-                cover = draw_cover(meta, project.root, resources, cache)
+            cover = draw_cover(meta, project.root, resources, cache)
         page_map = pdf.page_map() if "pdf" in formats else None
         if "epub" in formats:
             progress("epub")
             epub_begin = time.perf_counter()
-            data = render_epub(publication, env, resources, page_map=page_map or None, cache=cache, cover=cover)
+            data = None
+            if epub_worker is not None:
+                from .epubworker import WorkerFailed
+
+                try:
+                    data = epub_worker.epub(publication, resources)
+                except WorkerFailed:  # it died (killed, out of memory): written here instead
+                    from .cover import draw_cover
+
+                    cover = draw_cover(meta, project.root, resources, cache)
+            if data is None:
+                from .epub import render_epub
+
+                data = render_epub(publication, templates(), resources, page_map=page_map or None, cache=cache,
+                                   cover=cover)
             files.update(dict.fromkeys(editions.output_paths(out, meta.slug, meta.edition.date, "epub"), data))
             seconds["epub"] = time.perf_counter() - epub_begin
             if "pdf" in formats and pdf.worker is not None:  # waits for the worker's PDF: peak memory

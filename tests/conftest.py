@@ -25,6 +25,9 @@ from support import load_yaml
 # Builds in the test process lay out their PDF in it: WeasyPrint is imported once for the
 # whole session.  The second sample build runs as a user's does, with the PDF worker.
 os.environ.setdefault("BRIEFPRESS_PDF_WORKER", "0")
+# EPUB-only builds write their EPUB in the test process too; tests/test_epubworker.py
+# builds with the worker and compares.
+os.environ.setdefault("BRIEFPRESS_EPUB_WORKER", "0")
 
 from briefpress.cli import main
 
