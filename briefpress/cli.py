@@ -129,11 +129,6 @@ def cmd_build(args) -> int:
     folder = Path(args.project) if args.project else default_project()
     first = not ((out or folder.resolve() / "build") / ".cache" / "state.json").is_file()
     worker = pdfworker.Worker() if "pdf" in formats and first and pdfworker.wanted() else None
-    epub_worker = None
-    if formats == ["epub"] and first:  # likewise, the EPUB-only build's worker imports while this one does
-        from . import epubworker
-
-        epub_worker = epubworker.Worker() if epubworker.wanted() else None
     try:
         from .errors import Report
         from .output import BuildLocked
@@ -146,7 +141,7 @@ def cmd_build(args) -> int:
             try:
                 result = build(project, formats=formats, out=out, report=report,
                                strict=args.strict, use_cache=not args.no_cache, progress=progress.stage,
-                               pdf_worker=worker, epub_worker=epub_worker)
+                               pdf_worker=worker)
             except BuildLocked as exc:
                 print(f"briefpress: error: another build is writing to {exc} right now; try again when it ends",
                       file=sys.stderr)
@@ -157,8 +152,6 @@ def cmd_build(args) -> int:
     finally:
         if worker is not None:
             worker.close(kill=True)  # at once if unused; a worker that answered has ended already
-        if epub_worker is not None:
-            epub_worker.close(kill=True)  # likewise (the build closes a worker it used)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     summary(result)

@@ -116,9 +116,14 @@ class Wanted:
         return _draw(self.meta, self.image_bytes)
 
     def keep(self, data: bytes, cache=None) -> None:
-        _MEMO[self.key] = data
-        if cache is not None:
-            cache.put("covers", self.key, data)
+        keep(self.key, data, cache)
+
+
+def keep(key: str, data: bytes, cache=None) -> None:
+    """Keeps a drawn cover under its key, in this process and the build cache."""
+    _MEMO[key] = data
+    if cache is not None:
+        cache.put("covers", key, data)
 
 
 def _draw(meta: Metadata, image_bytes: bytes) -> bytes:

@@ -3,9 +3,10 @@ EPUB written while the main process reads the manuscript.
 
 An EPUB-only build would spend its time in one process, importing and reading, with a
 core to spare.  This worker is forked when the build starts (sharing what the command
-has imported so far).  While the main process reads, it loads the citation style and
-prepares the EPUB writer (Jinja2, lxml, ebooklib and HarfBuzz imported), and forks a
-helper of its own that compiles the templates into the build cache and draws the cover.
+has imported so far) and forks a helper of its own, which compiles the templates into
+the build cache and, once the metadata is known, draws the cover.  While the main process
+reads, the worker loads the citation style and prepares the EPUB writer (Jinja2, lxml,
+ebooklib and HarfBuzz imported).
 The main process sends the citations to format when it reaches them (and draws the
 charts meanwhile), then the publication, and writes the EPUB it gets back.  The EPUB is
 the same bytes as one written in the main process (a test checks this); if the worker
@@ -13,8 +14,8 @@ dies, the main process does the same work itself.
 
 Requests and answers are pickled frames (:mod:`briefpress.frames`) over two pipes:
 
-- ``("begin", setup)``: the project's folders, the cache folder and the metadata, sent
-  as soon as the metadata is read;
+- ``("begin", setup)``: the project's folder and its metadata, sent as soon as the
+  metadata is read;
 - ``("cite", citations, entries)``: answered ``("cited", formatted, None)``, or
   ``("cited", None, error)`` with the :class:`BriefError` of a style that cannot be used;
 - ``("epub", publication, resources)``: answered ``("epub", data)``, the last request.
@@ -34,12 +35,14 @@ import time
 
 from . import frames
 
-ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (where fork exists); unset: when it pays off
+ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); unset: when it pays off
 
-# The EPUB writer's modules, imported while the main process reads (Pillow is the cover's,
-# imported by the helper that draws it).
-PREPARED = ["briefpress.csl.formatter", "briefpress.render", "briefpress.epub", "briefpress.accessibility",
-            "ebooklib.epub", "lxml.html", "uharfbuzz", "briefpress.pagemap"]
+# The EPUB writer's modules, imported while the main process reads: first those the helper
+# needs too (it is forked after them, and shares them), then the rest (Pillow is the
+# cover's, imported by the helper alone).
+SHARED = ["briefpress.render", "uharfbuzz", "briefpress.cover", "briefpress.resources"]
+PREPARED = ["briefpress.csl.formatter", "briefpress.epub", "briefpress.accessibility", "ebooklib.epub",
+            "lxml.html", "briefpress.pagemap"]
 
 
 class WorkerFailed(Exception):
@@ -49,8 +52,8 @@ class WorkerFailed(Exception):
 def wanted() -> bool:
     """A worker pays off on a machine with a second core, in a process that has not
     imported the EPUB writer yet (a long-lived one, such as the watcher, keeps it), and
-    can be forked safely: no other thread is running."""
-    if not hasattr(os, "fork"):
+    can be forked safely: on Linux, with no other thread running."""
+    if not sys.platform.startswith("linux"):
         return False
     setting = os.environ.get(ENV, "")
     if setting in ("0", "1"):
@@ -61,7 +64,9 @@ def wanted() -> bool:
 class Worker:
     """The main process's side: a forked worker and the two pipes to it."""
 
-    def __init__(self):
+    def __init__(self, templates, cache_folder):
+        """``templates``: the project's templates folder; ``cache_folder``: the build
+        cache's (None without one), known before the metadata is read."""
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
         pid = os.fork()
@@ -72,7 +77,8 @@ class Worker:
                 os.close(requests_write)
                 os.close(answers_read)
                 # Unbuffered, so that select() sees every request not yet read.
-                code = _serve(os.fdopen(requests_read, "rb", buffering=0), os.fdopen(answers_write, "wb"))
+                code = _serve(os.fdopen(requests_read, "rb", buffering=0), os.fdopen(answers_write, "wb"),
+                              templates, cache_folder)
             finally:
                 os._exit(code)  # no teardown, and nothing of the build's buffers flushed twice
         _own_group(pid)
@@ -85,11 +91,10 @@ class Worker:
         self.failed = False
         self._ahead: dict[str, tuple] = {}  # answers read while waiting for another kind
 
-    def begin(self, root, templates, out, cache_folder, meta) -> None:
-        """Sends what the worker prepares from: called as soon as the metadata is read."""
+    def begin(self, root, meta) -> None:
+        """Sends the project's folder and metadata: called as soon as the metadata is read."""
         try:
-            self._send(("begin", {"root": root, "templates": templates, "out": out, "cache": cache_folder,
-                                  "meta": meta}))
+            self._send(("begin", {"root": root, "meta": meta}))
         except WorkerFailed:
             return
         self.begun = True
@@ -185,14 +190,24 @@ class _Formatter:
         return result
 
 
-def _serve(requests, answers) -> int:
+def _serve(requests, answers, templates, cache_folder) -> int:
     """The worker's side: prepare while idle, answer each request until the EPUB."""
+    import importlib
+
+    from .cache import Cache
+
+    for name in SHARED:
+        importlib.import_module(name)
+    helper = _Helper(templates, cache_folder, (requests, answers))  # before this process starts a thread
     from . import fonts
 
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
     fonts.prefetch()
-    state: dict = {}
+    state: dict = {"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
+                   "compiled": cache_folder is not None}  # the helper compiles them into the build cache
     steps = [_importer(name) for name in PREPARED]
+    if not state["compiled"]:
+        steps.append(lambda: steps.extend(_compilers(state)))
 
     def answer(value) -> None:
         frames.write(answers, value)
@@ -207,9 +222,8 @@ def _serve(requests, answers) -> int:
             break
         try:
             if request[0] == "begin":
+                helper.draw(request[1]["meta"], request[1]["root"])
                 _begin(state, request[1])
-                if not state.get("compiled"):  # no helper compiles them into the build cache
-                    steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":
                 if state["style_error"] is not None:
                     answer(("cited", None, state["style_error"]))
@@ -224,21 +238,15 @@ def _serve(requests, answers) -> int:
             answer(frames.failure(exc, "EPUB worker"))
             code = 1
             break
-    if "helper" in state:  # it may be compiling into the build cache
-        state["helper"].end()
+    helper.end()  # it may still be compiling into the build cache
     return code
 
 
 def _begin(state: dict, setup: dict) -> None:
-    """Starts the helper, then loads the citation style (keeping the error of a style
-    that cannot be used, for the request that needs it)."""
-    from .cache import Cache
-    from .errors import BriefError
-
-    state.update(setup)
-    state["cache_object"] = Cache(setup["cache"])
-    _start_helper(state)
+    """Loads the citation style (keeping the error of a style that cannot be used, for
+    the request that needs it)."""
     from .csl.formatter import CslFormatter
+    from .errors import BriefError
 
     meta = setup["meta"]
     state["style_error"] = None
@@ -248,85 +256,108 @@ def _begin(state: dict, setup: dict) -> None:
         state["style_error"] = exc
 
 
-def _start_helper(state: dict) -> None:
-    """The cover, from the build cache or drawn by the helper, which first compiles the
-    templates into the build cache (the worker then loads them compiled)."""
-    from concurrent.futures import Future
-
-    from . import fonts
-    from .cover import Wanted
-    from .project import house_templates
-    from .resources import Resources
-
-    meta, cache = state["meta"], state["cache_object"]
-    reading = Resources(state["root"], extra_roots=(house_templates(),), allow_remote=meta.allow_remote)
-    future: Future = Future()
-    state["cover"] = future
-    try:
-        fonts.settle()  # the helper gets fontconfig's answers, not a question being asked
-        wanted = Wanted(meta, state["root"], reading)
-        cover = wanted.kept(cache)
-    except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
-        future.set_exception(exc)
-        return
-    if cover is not None:
-        future.set_result(cover)
-    if cover is None or cache.enabled:
-        state["helper"] = _Helper(None if cover is not None else wanted, state, future)
-        state["compiled"] = cache.enabled  # the worker loads what the helper compiles
-
-
 class _Helper:
-    """A process forked from the worker (before the worker starts any thread) that
-    compiles the EPUB's templates into the build cache, then draws the cover; a thread
-    here waits for its answer."""
+    """The worker's helper: a process forked from it that compiles the EPUB's templates
+    into the build cache, imports Pillow, then draws the cover from the metadata it is
+    sent (or takes it from the build cache); a thread in the worker waits for the cover.
+    What the helper draws is kept in the cache by the worker: a killed helper leaves no
+    file behind."""
 
-    def __init__(self, wanted, state: dict, future):
-        self.wanted, self.cache, self.future = wanted, state["cache_object"], future
-        read_end, write_end = os.pipe()
+    def __init__(self, templates, cache_folder, worker_pipes):
+        """``worker_pipes``: the worker's own pipes to the build, which the helper closes
+        (the build must see the end of the worker's answers when the worker ends)."""
+        from concurrent.futures import Future
+
+        self.cache_folder = cache_folder
+        self.cover: Future = Future()
+        to_read, to_write = os.pipe()
+        from_read, from_write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the helper: it never returns from here
             code = 1
             try:
-                os.close(read_end)
-                with os.fdopen(write_end, "wb") as out:
-                    try:
-                        if self.cache.enabled:
-                            for compile_template in _compilers(state):
-                                compile_template()
-                        frames.write(out, ("cover", wanted.draw() if wanted is not None else None))
-                        code = 0
-                    except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
-                        frames.write(out, frames.failure(exc, "EPUB worker's helper"))
+                for fd in (to_write, from_read, *(pipe.fileno() for pipe in worker_pipes)):
+                    os.close(fd)
+                with os.fdopen(to_read, "rb") as requests, os.fdopen(from_write, "wb") as answers:
+                    code = _help(requests, answers, templates, cache_folder)
             finally:
                 os._exit(code)
-        os.close(write_end)
-        self.answers = os.fdopen(read_end, "rb")
+        os.close(to_read)
+        os.close(from_write)
+        self.requests = os.fdopen(to_write, "wb")
+        self.answers = os.fdopen(from_read, "rb")
         self.thread = threading.Thread(target=self._wait, name="cover", daemon=True)
         self.thread.start()
+
+    def draw(self, meta, root) -> None:
+        """Sends the metadata the cover is drawn from."""
+        try:
+            frames.write(self.requests, ("draw", meta, root))
+            self.requests.close()
+        except OSError:
+            pass  # the helper has ended: its thread tells why
 
     def _wait(self) -> None:
         try:
             answer = frames.read(self.answers)
             if answer is None:
-                raise WorkerFailed("the EPUB worker's helper ended without an answer")
+                raise WorkerFailed("the EPUB worker's helper ended without a cover")
             if answer[0] == "raise":
                 frames.reraise(answer)
-            if self.wanted is not None:
-                self.wanted.keep(answer[1], self.cache)  # kept here: a killed helper leaves no file behind
-                self.future.set_result(answer[1])
+            _kind, data, key = answer
+            if key is not None:  # drawn, not taken from the cache
+                from .cache import Cache
+                from .cover import keep
+
+                keep(key, data, Cache(self.cache_folder))
+            self.cover.set_result(data)
         except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
-            if not self.future.done():
-                self.future.set_exception(exc)
+            self.cover.set_exception(exc)
         finally:
             self.answers.close()
             _reap(self.pid)
 
     def end(self) -> None:
-        """Stops a helper nobody waits for any more, and waits for its thread."""
-        if not self.future.done():
+        """Stops a helper whose cover nobody waits for any more, and waits for its thread."""
+        if not self.cover.done():
             _signal(self.pid)
+        try:
+            self.requests.close()
+        except OSError:
+            pass
         self.thread.join()
+
+
+def _help(requests, answers, templates, cache_folder) -> int:
+    """The helper's side: compile, prepare, then draw the cover it is asked for."""
+    from . import fonts
+    from .cache import Cache
+
+    fonts.prefetch()
+    cache = Cache(cache_folder)
+    try:
+        if cache.enabled:
+            for compile_template in _compilers({"templates": templates, "cache_object": cache}):
+                compile_template()
+        import PIL.ImageDraw
+        import PIL.ImageFont  # noqa: F401 - both imported while the main process reads
+
+        from .cover import Wanted
+        from .project import house_templates
+        from .resources import Resources
+
+        request = frames.read(requests)
+        if request is None:  # the build ended first
+            return 0
+        _kind, meta, root = request
+        wanted = Wanted(meta, root, Resources(root, extra_roots=(house_templates(),),
+                                              allow_remote=meta.allow_remote))
+        data = wanted.kept(cache)
+        frames.write(answers, ("cover", *((data, None) if data is not None else (wanted.draw(), wanted.key))))
+    except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
+        frames.write(answers, frames.failure(exc, "EPUB worker's helper"))
+        return 1
+    return 0
 
 
 def _environment(state: dict):
@@ -355,9 +386,6 @@ def _epub(state: dict, publication, resources_settings: dict) -> bytes:
     from .epub import render_epub
     from .resources import Resources
 
-    if not state.get("compiled"):  # no helper compiled them into the build cache
-        for compile_template in _compilers(state):
-            compile_template()
     resources = Resources.from_settings(resources_settings)
     return render_epub(publication, _environment(state), resources, page_map=None, cache=state["cache_object"],
                        cover=state["cover"])

@@ -186,13 +186,13 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
 
     if not isinstance(epub_worker, epubworker.Worker):  # else started by the caller
         wanted = epubworker.wanted() if epub_worker is None else epub_worker
-        epub_worker = epubworker.Worker() if formats == ["epub"] and wanted else None
+        epub_worker = epubworker.Worker(project.templates, cache.folder) if formats == ["epub"] and wanted else None
     cover = None
 
     def start_cover(meta, resources) -> None:  # an EPUB-only build draws its cover while it reads
         nonlocal cover
         if epub_worker is not None:
-            epub_worker.begin(project.root, project.templates, out, cache.folder, meta)
+            epub_worker.begin(project.root, meta)
             return
         from .cover import draw_cover
 

@@ -151,6 +151,20 @@ def _cases() -> list[Path]:
 
 @pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)
 def test_bad_input_ends_in_its_expected_message(path, tmp_path):
+    check_case(path, tmp_path)
+
+
+@pytest.mark.parametrize("path", [p for p in _cases() if parse_case(p)["to"] == "epub"], ids=lambda p: p.stem)
+def test_bad_input_ends_in_the_same_message_with_the_epub_worker(path, tmp_path, monkeypatch):
+    """An EPUB-only build formats its citations and writes its EPUB in a forked worker
+    (``briefpress.epubworker``): the same messages, the same exit code, nothing touched."""
+    monkeypatch.setenv("BRIEFPRESS_EPUB_WORKER", "1")
+    if os.environ.get("BAD_INPUTS_ACCEPT"):
+        pytest.skip("the expected lines are written by the in-process run")
+    check_case(path, tmp_path)
+
+
+def check_case(path: Path, tmp_path: Path) -> None:
     case = parse_case(path)
     project = make_case(tmp_path / "project", case)
     out = tmp_path / "out"
