@@ -204,10 +204,8 @@ def _serve(requests, answers, templates, cache_folder) -> int:
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
     fonts.prefetch()
     state: dict = {"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
-                   "compiled": cache_folder is not None}  # the helper compiles them into the build cache
+                   "helper": helper}
     steps = [_importer(name) for name in PREPARED]
-    if not state["compiled"]:
-        steps.append(lambda: steps.extend(_compilers(state)))
 
     def answer(value) -> None:
         frames.write(answers, value)
@@ -224,6 +222,8 @@ def _serve(requests, answers, templates, cache_folder) -> int:
             if request[0] == "begin":
                 helper.draw(request[1]["meta"], request[1]["root"])
                 _begin(state, request[1])
+                # Last, the templates: from the build cache where the helper compiled them.
+                steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":
                 if state["style_error"] is not None:
                     answer(("cited", None, state["style_error"]))
@@ -278,7 +278,8 @@ class _Helper:
             try:
                 for fd in (to_write, from_read, *(pipe.fileno() for pipe in worker_pipes)):
                     os.close(fd)
-                with os.fdopen(to_read, "rb") as requests, os.fdopen(from_write, "wb") as answers:
+                # Unbuffered, so that select() sees the request not yet read.
+                with os.fdopen(to_read, "rb", buffering=0) as requests, os.fdopen(from_write, "wb") as answers:
                     code = _help(requests, answers, templates, cache_folder)
             finally:
                 os._exit(code)
@@ -293,9 +294,16 @@ class _Helper:
         """Sends the metadata the cover is drawn from."""
         try:
             frames.write(self.requests, ("draw", meta, root))
-            self.requests.close()
+            self.requests.flush()
         except OSError:
             pass  # the helper has ended: its thread tells why
+
+    def stop(self) -> None:
+        """Tells the helper the templates are needed now: it stops compiling."""
+        try:
+            self.requests.close()
+        except OSError:
+            pass
 
     def _wait(self) -> None:
         try:
@@ -321,24 +329,20 @@ class _Helper:
         """Stops a helper whose cover nobody waits for any more, and waits for its thread."""
         if not self.cover.done():
             _signal(self.pid)
-        try:
-            self.requests.close()
-        except OSError:
-            pass
+        self.stop()
         self.thread.join()
 
 
 def _help(requests, answers, templates, cache_folder) -> int:
-    """The helper's side: compile, prepare, then draw the cover it is asked for."""
+    """The helper's side: draw the cover as soon as the metadata arrives, and compile the
+    templates into the build cache while it waits and after, until the worker needs them
+    (it closes the pipe then, and compiles whatever is left itself)."""
     from . import fonts
     from .cache import Cache
 
     fonts.prefetch()
     cache = Cache(cache_folder)
     try:
-        if cache.enabled:
-            for compile_template in _compilers({"templates": templates, "cache_object": cache}):
-                compile_template()
         import PIL.ImageDraw
         import PIL.ImageFont  # noqa: F401 - both imported while the main process reads
 
@@ -346,6 +350,9 @@ def _help(requests, answers, templates, cache_folder) -> int:
         from .project import house_templates
         from .resources import Resources
 
+        compilers = _compilers({"templates": templates, "cache_object": cache}) if cache.enabled else []
+        while compilers and not select.select([requests], [], [], 0)[0]:
+            compilers.pop(0)()
         request = frames.read(requests)
         if request is None:  # the build ended first
             return 0
@@ -354,6 +361,9 @@ def _help(requests, answers, templates, cache_folder) -> int:
                                               allow_remote=meta.allow_remote))
         data = wanted.kept(cache)
         frames.write(answers, ("cover", *((data, None) if data is not None else (wanted.draw(), wanted.key))))
+        answers.flush()
+        while compilers and not select.select([requests], [], [], 0)[0]:
+            compilers.pop(0)()
     except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
         frames.write(answers, frames.failure(exc, "EPUB worker's helper"))
         return 1
@@ -386,6 +396,7 @@ def _epub(state: dict, publication, resources_settings: dict) -> bytes:
     from .epub import render_epub
     from .resources import Resources
 
+    state["helper"].stop()  # what it has not compiled yet is compiled here
     resources = Resources.from_settings(resources_settings)
     return render_epub(publication, _environment(state), resources, page_map=None, cache=state["cache_object"],
                        cover=state["cover"])

@@ -173,6 +173,8 @@ def markdown_converter(cjk_language: str, source_word: str = "Source", words: di
     # Extensions as instances, not names: naming them makes Markdown search the installed
     # packages' entry points, which costs more than the whole conversion of a brief.
     from markdown.extensions.attr_list import AttrListExtension
+
+    _fenced_code_without_pygments()
     from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.footnotes import FootnoteExtension
     from markdown.extensions.sane_lists import SaneListExtension
@@ -190,6 +192,25 @@ def markdown_converter(cjk_language: str, source_word: str = "Source", words: di
     md.source_word = source_word
     md.words = words or WORDS["en"]
     return md
+
+
+def _fenced_code_without_pygments() -> None:
+    """Imports Markdown's fenced-code extension without Pygments: it imports the
+    code-highlighting extension, which imports Pygments when it is installed (a tenth of
+    the reading's imports), though only a registered code-highlighting extension uses it,
+    and the build registers none.  Pygments stays importable for everything else."""
+    import sys
+
+    if "markdown.extensions.codehilite" in sys.modules:
+        return
+    blocked = "pygments" not in sys.modules
+    if blocked:
+        sys.modules["pygments"] = None  # an import of it raises ImportError
+    try:
+        import markdown.extensions.codehilite  # noqa: F401 - with pygments = False
+    finally:
+        if blocked and sys.modules.get("pygments", 0) is None:
+            del sys.modules["pygments"]
 
 
 NOTE = re.compile(r'<aside class="note" data-note="([^"]*)">(.*?)</aside>', re.DOTALL)

@@ -73,14 +73,17 @@ def test_to_epub_builds_only_the_epub(make_project, tmp_path):
 
 def test_an_epub_only_build_never_imports_weasyprint_or_the_pdf_stack(make_project, tmp_path):
     """The stages pay only for what they use: an EPUB-only build (a fresh process, so no
-    earlier test has imported anything) loads neither WeasyPrint nor its PDF machinery."""
+    earlier test has imported anything) loads neither WeasyPrint nor its PDF machinery,
+    nor Pygments (which Markdown's fenced code would import, for highlighting the build
+    does not ask for)."""
     import subprocess
     import sys
 
     project = make_project()
     script = ("import sys; from briefpress.cli import main; "
               f"code = main(['build', {str(project)!r}, '--to', 'epub', '--out', {str(tmp_path / 'out')!r}]); "
-              "print(code, sorted(m for m in ('weasyprint', 'pydyf', 'pypdfium2', 'matplotlib') if m in sys.modules))")
+              "print(code, sorted(m for m in ('weasyprint', 'pydyf', 'pypdfium2', 'matplotlib', 'pygments') "
+              "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
 
