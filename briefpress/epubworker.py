@@ -3,10 +3,10 @@ EPUB written while the main process reads the manuscript.
 
 An EPUB-only build would spend its time in one process, importing and reading, with a
 core to spare.  This worker is forked when the build starts (sharing what the command
-has imported so far) and forks a helper of its own, which compiles the templates into
-the build cache and, once the metadata is known, draws the cover.  While the main process
-reads, the worker loads the citation style and prepares the EPUB writer (Jinja2, lxml,
-ebooklib and HarfBuzz imported).
+has imported so far) and forks two helpers of its own: one compiles the templates into
+the build cache, the other draws the cover once the metadata is known.  While the main
+process reads, the worker loads the citation style and prepares the EPUB writer (Jinja2,
+lxml, ebooklib and HarfBuzz imported).
 The main process sends the citations to format when it reaches them (and draws the
 charts meanwhile), then the publication, and writes the EPUB it gets back.  The EPUB is
 the same bytes as one written in the main process (a test checks this); if the worker
@@ -198,13 +198,15 @@ def _serve(requests, answers, templates, cache_folder) -> int:
 
     for name in SHARED:
         importlib.import_module(name)
-    helper = _Helper(templates, cache_folder, (requests, answers))  # before this process starts a thread
+    # Both helpers are forked before this process starts a thread.
+    compiler = _Compiler(templates, cache_folder, (requests, answers)) if cache_folder is not None else None
+    helper = _Helper(cache_folder, (requests, answers))
     from . import fonts
 
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
     fonts.prefetch()
     state: dict = {"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
-                   "helper": helper}
+                   "compiler": compiler}
     steps = [_importer(name) for name in PREPARED]
 
     def answer(value) -> None:
@@ -222,8 +224,8 @@ def _serve(requests, answers, templates, cache_folder) -> int:
             if request[0] == "begin":
                 helper.draw(request[1]["meta"], request[1]["root"])
                 _begin(state, request[1])
-                # Last, the templates: from the build cache where the helper compiled them.
-                steps.append(lambda: steps.extend(_compilers(state)))
+                if compiler is None:  # no build cache for a helper to compile into: here, last
+                    steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":
                 if state["style_error"] is not None:
                     answer(("cited", None, state["style_error"]))
@@ -238,7 +240,9 @@ def _serve(requests, answers, templates, cache_folder) -> int:
             answer(frames.failure(exc, "EPUB worker"))
             code = 1
             break
-    helper.end()  # it may still be compiling into the build cache
+    helper.end()
+    if compiler is not None:  # it may still be compiling into the build cache
+        compiler.end()
     return code
 
 
@@ -256,33 +260,63 @@ def _begin(state: dict, setup: dict) -> None:
         state["style_error"] = exc
 
 
-class _Helper:
-    """The worker's helper: a process forked from it that compiles the EPUB's templates
-    into the build cache, imports Pillow, then draws the cover from the metadata it is
-    sent (or takes it from the build cache); a thread in the worker waits for the cover.
-    What the helper draws is kept in the cache by the worker: a killed helper leaves no
-    file behind."""
+def _fork(worker_pipes, work) -> int:
+    """Forks a helper that runs ``work()`` (its exit code) and closes the worker's own pipes
+    to the build (the build must see the end of the worker's answers when it ends)."""
+    pid = os.fork()
+    if pid == 0:  # the helper: it never returns from here
+        code = 1
+        try:
+            for pipe in worker_pipes:
+                os.close(pipe.fileno())
+            code = work()
+        finally:
+            os._exit(code)
+    return pid
+
+
+class _Compiler:
+    """A helper that compiles the EPUB's templates into the build cache, where the worker
+    loads them from."""
 
     def __init__(self, templates, cache_folder, worker_pipes):
-        """``worker_pipes``: the worker's own pipes to the build, which the helper closes
-        (the build must see the end of the worker's answers when the worker ends)."""
+        def work() -> int:
+            from .cache import Cache
+
+            for compile_template in _compilers({"templates": templates, "cache_object": Cache(cache_folder)}):
+                compile_template()
+            return 0
+
+        self.pid = _fork(worker_pipes, work)
+
+    def end(self) -> None:
+        """Waits for the templates (at most once)."""
+        if self.pid is not None:
+            _reap(self.pid, timeout=60)
+            self.pid = None
+
+
+class _Helper:
+    """A helper that imports Pillow, then draws the cover from the metadata it is sent (or
+    takes it from the build cache); a thread in the worker waits for the cover.  What the
+    helper draws is kept in the build cache by the worker: a killed helper leaves no file
+    behind."""
+
+    def __init__(self, cache_folder, worker_pipes):
         from concurrent.futures import Future
 
         self.cache_folder = cache_folder
         self.cover: Future = Future()
         to_read, to_write = os.pipe()
         from_read, from_write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the helper: it never returns from here
-            code = 1
-            try:
-                for fd in (to_write, from_read, *(pipe.fileno() for pipe in worker_pipes)):
-                    os.close(fd)
-                # Unbuffered, so that select() sees the request not yet read.
-                with os.fdopen(to_read, "rb", buffering=0) as requests, os.fdopen(from_write, "wb") as answers:
-                    code = _help(requests, answers, templates, cache_folder)
-            finally:
-                os._exit(code)
+
+        def work() -> int:
+            os.close(to_write)
+            os.close(from_read)
+            with os.fdopen(to_read, "rb") as requests, os.fdopen(from_write, "wb") as answers:
+                return _draw(requests, answers, cache_folder)
+
+        self.pid = _fork(worker_pipes, work)
         os.close(to_read)
         os.close(from_write)
         self.requests = os.fdopen(to_write, "wb")
@@ -294,16 +328,9 @@ class _Helper:
         """Sends the metadata the cover is drawn from."""
         try:
             frames.write(self.requests, ("draw", meta, root))
-            self.requests.flush()
-        except OSError:
-            pass  # the helper has ended: its thread tells why
-
-    def stop(self) -> None:
-        """Tells the helper the templates are needed now: it stops compiling."""
-        try:
             self.requests.close()
         except OSError:
-            pass
+            pass  # the helper has ended: its thread tells why
 
     def _wait(self) -> None:
         try:
@@ -329,14 +356,15 @@ class _Helper:
         """Stops a helper whose cover nobody waits for any more, and waits for its thread."""
         if not self.cover.done():
             _signal(self.pid)
-        self.stop()
+        try:
+            self.requests.close()
+        except OSError:
+            pass
         self.thread.join()
 
 
-def _help(requests, answers, templates, cache_folder) -> int:
-    """The helper's side: draw the cover as soon as the metadata arrives, and compile the
-    templates into the build cache while it waits and after, until the worker needs them
-    (it closes the pipe then, and compiles whatever is left itself)."""
+def _draw(requests, answers, cache_folder) -> int:
+    """The cover helper's side: import Pillow, then draw the cover it is asked for."""
     from . import fonts
     from .cache import Cache
 
@@ -350,9 +378,6 @@ def _help(requests, answers, templates, cache_folder) -> int:
         from .project import house_templates
         from .resources import Resources
 
-        compilers = _compilers({"templates": templates, "cache_object": cache}) if cache.enabled else []
-        while compilers and not select.select([requests], [], [], 0)[0]:
-            compilers.pop(0)()
         request = frames.read(requests)
         if request is None:  # the build ended first
             return 0
@@ -361,9 +386,6 @@ def _help(requests, answers, templates, cache_folder) -> int:
                                               allow_remote=meta.allow_remote))
         data = wanted.kept(cache)
         frames.write(answers, ("cover", *((data, None) if data is not None else (wanted.draw(), wanted.key))))
-        answers.flush()
-        while compilers and not select.select([requests], [], [], 0)[0]:
-            compilers.pop(0)()
     except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
         frames.write(answers, frames.failure(exc, "EPUB worker's helper"))
         return 1
@@ -396,7 +418,8 @@ def _epub(state: dict, publication, resources_settings: dict) -> bytes:
     from .epub import render_epub
     from .resources import Resources
 
-    state["helper"].stop()  # what it has not compiled yet is compiled here
+    if state["compiler"] is not None:  # the templates are loaded from the build cache it compiled them into
+        state["compiler"].end()
     resources = Resources.from_settings(resources_settings)
     return render_epub(publication, _environment(state), resources, page_map=None, cache=state["cache_object"],
                        cover=state["cover"])

@@ -14,14 +14,17 @@ class Progress:
         self.status = None
 
     def __enter__(self):
-        if self.stream.isatty():
+        return self
+
+    def stage(self, name: str) -> None:
+        # The live line (and its refresh thread) starts with the first stage: after the
+        # check for changes, and after an EPUB-only build has forked its worker, which a
+        # process forks safely only while it runs a single thread.
+        if self.status is None and self.stream.isatty():
             from rich.console import Console
 
             self.status = Console(file=self.stream).status("starting")
             self.status.__enter__()
-        return self
-
-    def stage(self, name: str) -> None:
         if self.status is not None:
             self.status.update(LABELS.get(name, name) + " …")
 

@@ -96,3 +96,29 @@ def test_a_failed_build_leaves_no_worker_behind(make_project, tmp_path):
         except OSError:
             continue
     assert not left, f"processes of the failed build still run: {left}"
+
+
+def test_the_progress_line_starts_its_thread_with_the_first_stage():
+    """On a terminal the progress line runs a refresh thread; it starts with the first
+    stage, after an EPUB-only build has forked its worker (which needs a single thread)."""
+    import io
+    import threading
+
+    from briefpress.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def started() -> set:  # threads this test started (others may end meanwhile)
+        return {t for t in threading.enumerate() if t not in before and t.is_alive()}
+
+    before = set(threading.enumerate())
+    with Progress(Terminal()) as progress:
+        assert not started()
+        progress.stage("read")
+        refresh = started()
+        assert refresh, "no refresh thread on a terminal"
+    for thread in refresh:
+        thread.join(timeout=5)
+    assert not started()
