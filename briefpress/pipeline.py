@@ -108,7 +108,9 @@ def fingerprint(project: Project, formats, strict: bool) -> str:
     style = project_style(project)
     if style is not None:
         files.append(style)
-    return digest(sorted(formats), strict, *[(str(p), p.read_bytes()) for p in files])
+    # Names and contents as parts of their own: bytes are hashed as they are (as a JSON
+    # value, each file's bytes would first be written out as text).
+    return digest(sorted(formats), strict, *[part for p in files for part in (str(p), p.read_bytes())])
 
 
 def project_style(project: Project) -> Path | None:
