@@ -6,9 +6,9 @@ core to spare.  This worker is forked when the build starts (sharing what the co
 has imported so far) and forks two helpers of its own: one compiles the templates into
 the build cache, the other draws the cover once the metadata is known.  While the main
 process reads, the worker loads the citation style and prepares the EPUB writer (Jinja2,
-lxml, ebooklib and HarfBuzz imported).
-The main process sends the citations to format when it reaches them (and draws the
-charts meanwhile), then the publication, and writes the EPUB it gets back.  The EPUB is
+lxml, ebooklib and HarfBuzz imported).  The main process sends the citations to format
+when it reaches them (and draws the charts meanwhile), then the publication, and writes
+the EPUB it gets back.  The EPUB is
 the same bytes as one written in the main process (a test checks this); if the worker
 dies, the main process does the same work itself.
 
@@ -37,9 +37,9 @@ from . import frames
 
 ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); unset: when it pays off
 
-# The EPUB writer's modules, imported while the main process reads: first those the helper
-# needs too (it is forked after them, and shares them), then the rest (Pillow is the
-# cover's, imported by the helper alone).
+# The EPUB writer's modules, imported while the main process reads: first those the helpers
+# need too (they are forked after them, and share them), then the rest (Pillow is the
+# cover's, imported by its helper alone).
 SHARED = ["briefpress.render", "uharfbuzz", "briefpress.cover", "briefpress.resources"]
 PREPARED = ["briefpress.csl.formatter", "briefpress.epub", "briefpress.accessibility", "ebooklib.epub",
             "lxml.html", "briefpress.pagemap"]
@@ -427,7 +427,7 @@ def _epub(state: dict, publication, resources_settings: dict) -> bytes:
 
 def _own_group(pid: int = 0) -> None:
     """Puts the worker in a process group of its own (called on both sides of the fork, so
-    that it holds whichever side runs first): the build can end it with its helper."""
+    that it holds whichever side runs first): the build can end it with its helpers."""
     try:
         os.setpgid(pid, pid)
     except OSError:  # already done by the other side, or the worker has ended
