@@ -2,13 +2,13 @@
 
 Many reading systems have no CJK font at all, and those that do pick their own; embedding
 the house faces makes every character render, in the same faces as the PDF.  Each face
-is found with fontconfig (its best match, as ``fc-match`` gives it) and subset with HarfBuzz (``uharfbuzz``; milliseconds, where
-fontTools takes most of a second per CJK face) to the characters the book uses (the CJK
-faces only to the characters the Latin faces lack), with every layout feature kept and
-hinting dropped.  The subsets are stored as plain OpenType (TTF, or OTF for the CFF-based
-CJK faces): WOFF2 would save a few kilobytes after the zip's own compression but costs
-a third of a second per face to compress.  Subsets are kept in the build cache keyed by
-the font file and the characters.
+is found with fontconfig (its best match, as ``fc-match`` gives it) and subset with
+HarfBuzz (``uharfbuzz``; milliseconds, where fontTools takes most of a second per CJK
+face) to the characters the book uses (the CJK faces only to the characters the Latin
+faces lack), with every layout feature kept and hinting dropped.  The subsets are stored
+as plain OpenType (TTF, or OTF for the CFF-based CJK faces): WOFF2 would save a few
+kilobytes after the zip's own compression but costs a third of a second per face to
+compress.  Subsets are kept in the build cache keyed by the font file and the characters.
 """
 
 from __future__ import annotations

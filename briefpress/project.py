@@ -136,6 +136,11 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         report.raise_if_errors()
     try:
         document = Document(text)
+        # The aliases are checked on the node tree, before anything walks the data (where
+        # they would expand); a tag the safe loader does not know fails as the data is made.
+        if not check_yaml_aliases(document.node, path, report):
+            report.raise_if_errors()
+        node, data = document.node, document.data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -146,10 +151,6 @@ def load_metadata(project: Project, report: Report) -> Metadata:
         report.error("the metadata is nested too deeply", path)
         report.raise_if_errors()
         raise  # pragma: no cover
-    node = document.node
-    if not check_yaml_aliases(node, path, report):  # before the data is made: aliases expand there
-        report.raise_if_errors()
-    data = document.data()
     if not isinstance(data, dict):
         report.error("expected a mapping of keys (title:, authors:, chapters:, …)", path, 1)
         report.raise_if_errors()
