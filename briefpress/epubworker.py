@@ -5,7 +5,8 @@ An EPUB-only build would spend its time in one process, importing and reading, w
 core to spare.  This worker is forked when the build starts (sharing what the command
 has imported so far) and forks two helpers of its own: one compiles the templates into
 the build cache, the other draws the cover once the metadata is known.  While the main
-process reads, the worker loads the citation style and prepares the EPUB writer (Jinja2,
+process reads, the worker reads the metadata too and loads the citation style it names
+(again, should the build's metadata name another), and prepares the EPUB writer (Jinja2,
 lxml, ebooklib and HarfBuzz imported).  The main process sends the citations to format
 when it reaches them (and draws the charts meanwhile), then the publication, and writes
 the EPUB it gets back.  The EPUB is
@@ -37,12 +38,12 @@ from . import frames
 
 ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); unset: when it pays off
 
-# The EPUB writer's modules, imported while the main process reads: first those the helpers
-# need too (they are forked after them, and share them), then the rest (Pillow is the
-# cover's, imported by its helper alone).
-SHARED = ["briefpress.render", "uharfbuzz", "briefpress.cover", "briefpress.resources"]
-PREPARED = ["briefpress.csl.formatter", "briefpress.epub", "briefpress.accessibility", "ebooklib.epub",
-            "lxml.html", "briefpress.pagemap"]
+# The EPUB writer's modules, imported while the main process reads.  In this order: what
+# the cover's helper needs too (forked after them, it shares them; Pillow it imports
+# alone), the citation processor (the style is loaded next), Jinja2 (shared with the helper
+# that compiles the templates, forked after it), then the rest.
+FOR_THE_COVER = ["uharfbuzz", "briefpress.cover", "briefpress.resources"]
+PREPARED = ["briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap"]
 
 
 class WorkerFailed(Exception):
@@ -64,9 +65,9 @@ def wanted() -> bool:
 class Worker:
     """The main process's side: a forked worker and the two pipes to it."""
 
-    def __init__(self, templates, cache_folder):
-        """``templates``: the project's templates folder; ``cache_folder``: the build
-        cache's (None without one), known before the metadata is read."""
+    def __init__(self, root, templates, cache_folder):
+        """``root``: the project's folder; ``templates``: its templates folder;
+        ``cache_folder``: the build cache's (None without one)."""
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
         pid = os.fork()
@@ -78,7 +79,7 @@ class Worker:
                 os.close(answers_read)
                 # Unbuffered, so that select() sees every request not yet read.
                 code = _serve(os.fdopen(requests_read, "rb", buffering=0), os.fdopen(answers_write, "wb"),
-                              templates, cache_folder)
+                              root, templates, cache_folder)
             finally:
                 os._exit(code)  # no teardown, and nothing of the build's buffers flushed twice
         _own_group(pid)
@@ -190,23 +191,27 @@ class _Formatter:
         return result
 
 
-def _serve(requests, answers, templates, cache_folder) -> int:
+def _serve(requests, answers, root, templates, cache_folder) -> int:
     """The worker's side: prepare while idle, answer each request until the EPUB."""
     import importlib
 
     from .cache import Cache
 
-    for name in SHARED:
-        importlib.import_module(name)
     # Both helpers are forked before this process starts a thread.
-    compiler = _Compiler(templates, cache_folder, (requests, answers)) if cache_folder is not None else None
+    for name in FOR_THE_COVER:
+        importlib.import_module(name)
     helper = _Helper(cache_folder, (requests, answers))
+    state: dict = {}
+    _load_style(state, _metadata(root))  # the citations are the first request that waits
+    import briefpress.render  # noqa: F401 - before the fork: the compiling helper shares it
+
+    compiler = _Compiler(templates, cache_folder, (requests, answers)) if cache_folder is not None else None
     from . import fonts
 
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
     fonts.prefetch()
-    state: dict = {"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
-                   "compiler": compiler}
+    state.update({"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
+                  "compiler": compiler})
     steps = [_importer(name) for name in PREPARED]
 
     def answer(value) -> None:
@@ -223,7 +228,7 @@ def _serve(requests, answers, templates, cache_folder) -> int:
         try:
             if request[0] == "begin":
                 helper.draw(request[1]["meta"], request[1]["root"])
-                _begin(state, request[1])
+                _load_style(state, request[1]["meta"])
                 if compiler is None:  # no build cache for a helper to compile into: here, last
                     steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":
@@ -246,13 +251,29 @@ def _serve(requests, answers, templates, cache_folder) -> int:
     return code
 
 
-def _begin(state: dict, setup: dict) -> None:
-    """Loads the citation style (keeping the error of a style that cannot be used, for
-    the request that needs it)."""
+def _metadata(root):
+    """The project's metadata, read here too, so that the style is loaded before the
+    build sends the metadata it read (None when it has errors: the build reports them)."""
+    from .errors import BriefError, Report
+    from .project import Project, load_metadata
+
+    report = Report(root=root)
+    try:
+        meta = load_metadata(Project(root), report)
+    except BriefError:
+        return None
+    return None if report.errors else meta
+
+
+def _load_style(state: dict, meta) -> None:
+    """Loads the citation style ``meta`` names, unless it is loaded already (keeping the
+    error of a style that cannot be used, for the request that needs it)."""
     from .csl.formatter import CslFormatter
     from .errors import BriefError
 
-    meta = setup["meta"]
+    if meta is None or state.get("style") == (meta.citation_style, meta.language):
+        return
+    state["style"] = (meta.citation_style, meta.language)
     state["style_error"] = None
     try:
         state["formatter"] = CslFormatter(meta.citation_style, locale=meta.language)

@@ -188,7 +188,8 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
 
     if not isinstance(epub_worker, epubworker.Worker):  # else started by the caller
         wanted = epubworker.wanted() if epub_worker is None else epub_worker
-        epub_worker = epubworker.Worker(project.templates, cache.folder) if formats == ["epub"] and wanted else None
+        epub_worker = epubworker.Worker(project.root, project.templates, cache.folder) \
+            if formats == ["epub"] and wanted else None
     cover = None
 
     def start_cover(meta, resources) -> None:  # an EPUB-only build draws its cover while it reads

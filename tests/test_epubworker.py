@@ -72,7 +72,7 @@ def test_a_dead_worker_is_replaced_by_the_build(make_project, tmp_path, after):
 
     project = Project.find(make_project())
     expected = build_in_process(project, formats=["epub"], out=tmp_path / "here", epub_worker=False)
-    worker = epubworker.Worker(project.templates, tmp_path / "dead" / ".cache")
+    worker = epubworker.Worker(project.root, project.templates, tmp_path / "dead" / ".cache")
     time.sleep(after)  # by then the worker has forked its helper, which must not keep its pipes open
     os.kill(worker.pid, signal.SIGKILL)
     result = build_in_process(project, formats=["epub"], out=tmp_path / "dead", epub_worker=worker)
