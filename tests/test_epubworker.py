@@ -122,3 +122,25 @@ def test_the_progress_line_starts_its_thread_with_the_first_stage():
     for thread in refresh:
         thread.join(timeout=5)
     assert not started()
+
+
+def test_metadata_edited_as_the_build_begins_is_the_one_written(make_project, tmp_path):
+    """The worker reads the metadata as soon as it starts, for the cover and the citation
+    style; when the build then reads different metadata (the file was saved in between),
+    the build's is the one the EPUB is written from."""
+    import yaml
+
+    from briefpress import epubworker
+    from briefpress.pipeline import build as build_in_process
+    from briefpress.project import Project
+
+    project = Project.find(make_project(citation_style="apa"))
+    worker = epubworker.Worker(project.root, project.templates, tmp_path / "worker" / ".cache")
+    time.sleep(1.0)  # it has read the metadata as it was
+    data = yaml.safe_load(project.metadata_path.read_text(encoding="utf-8"))
+    data.update(title="A Retitled Brief", citation_style="chicago-author-date")
+    project.metadata_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = build_in_process(project, formats=["epub"], out=tmp_path / "worker", epub_worker=worker)
+    expected = build_in_process(project, formats=["epub"], out=tmp_path / "here", epub_worker=False)
+    for mine, theirs in zip(result.outputs, expected.outputs):
+        assert mine.read_bytes() == theirs.read_bytes()
