@@ -170,18 +170,13 @@ def key_lines(source: str) -> dict[str, list[int]]:
     return found
 
 
-def resolve(publication: Publication, make_formatter, report: Report, cache=None) -> None:
-    """Check every key, format every citation and the reference list, fill the placeholders.
+def resolve_later(publication: Publication, make_formatter, report: Report, cache=None):
+    """Check every key and start formatting every citation and the reference list; the
+    call it returns fills the placeholders.  A formatter with ``submit`` (the EPUB
+    worker's) formats meanwhile; another formats when the call is made.
 
     Formatting is the slow part; its result is cached by the style, the entries and the
     citations, so editing prose without touching citations formats nothing again."""
-    resolve_later(publication, make_formatter, report, cache)()
-
-
-def resolve_later(publication: Publication, make_formatter, report: Report, cache=None):
-    """:func:`resolve` in two steps: the keys are checked and the formatting is started
-    now; the call it returns fills the placeholders.  A formatter with ``submit`` (the
-    EPUB worker's) formats meanwhile; another formats when the call is made."""
     refs = publication.references
     cited_keys: list[str] = []
     citations = [c for ch in publication.chapters for c in ch.citations]

@@ -15,8 +15,7 @@ dies, the main process does the same work itself.
 
 Requests and answers are pickled frames (:mod:`briefpress.frames`) over two pipes:
 
-- ``("begin", setup)``: the project's folder and its metadata, sent as soon as the
-  metadata is read;
+- ``("begin", meta)``: the metadata the build read, sent as soon as it is read;
 - ``("cite", citations, entries)``: answered ``("cited", formatted, None)``, or
   ``("cited", None, error)`` with the :class:`BriefError` of a style that cannot be used;
 - ``("epub", publication, resources)``: answered ``("epub", data)``, the last request.
@@ -92,16 +91,16 @@ class Worker:
         self.failed = False
         self._ahead: dict[str, tuple] = {}  # answers read while waiting for another kind
 
-    def begin(self, root, meta) -> None:
-        """Sends the project's folder and metadata: called as soon as the metadata is read."""
+    def begin(self, meta) -> None:
+        """Sends the metadata the build read: called as soon as it is read."""
         try:
-            self._send(("begin", {"root": root, "meta": meta}))
+            self._send(("begin", meta))
         except WorkerFailed:
             return
         self.begun = True
 
     def formatter(self, local):
-        """The citation formatter for ``citations.resolve``: the worker's (the error of a
+        """The citation formatter for ``citations.resolve_later``: the worker's (the error of a
         style that cannot be used is raised when the result is asked for), or ``local()``
         when the worker cannot serve."""
         if not self.begun or self.failed:
@@ -227,8 +226,8 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
             break
         try:
             if request[0] == "begin":
-                helper.draw(request[1]["meta"], request[1]["root"])
-                _load_style(state, request[1]["meta"])
+                helper.draw(request[1], root)
+                _load_style(state, request[1])
                 if compiler is None:  # no build cache for a helper to compile into: here, last
                     steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":

@@ -195,7 +195,7 @@ def _build(project, formats, out, report, strict, use_cache, progress, pdf_worke
     def start_cover(meta, resources) -> None:  # an EPUB-only build draws its cover while it reads
         nonlocal cover
         if epub_worker is not None:
-            epub_worker.begin(project.root, meta)
+            epub_worker.begin(meta)
             return
         from .cover import draw_cover
 
