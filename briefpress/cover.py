@@ -21,7 +21,7 @@ from .cache import digest
 from .model import Metadata
 
 HEIGHT = 1800  # pixels; stores and reading systems ask for at least 1600
-STYLE_VERSION = "4"  # bump when the drawing below changes, so cached covers are redrawn
+STYLE_VERSION = "5"  # bump when the drawing below changes, so cached covers are redrawn
 _MEMO: dict[str, bytes] = {}  # covers drawn in this process (the watcher, the tests)
 
 # The print cover's design (brief.css, .cover), in millimetres and points.
@@ -127,35 +127,92 @@ def keep(key: str, data: bytes, cache=None) -> None:
 
 
 def _draw(meta: Metadata, image_bytes: bytes) -> bytes:
-    from PIL import Image, ImageDraw
-
     width_mm, height_mm = PAGE_MM.get(meta.page_size, PAGE_MM["a4"])
     scale = HEIGHT / height_mm  # pixels per millimetre
-    width = round(width_mm * scale)
-    canvas = Image.new("RGB", (width, HEIGHT), ACCENT)
-    draw = ImageDraw.Draw(canvas)
+    size = (round(width_mm * scale), HEIGHT)
+    photograph = cover_file_name(meta).endswith(".jpg")
+    canvas = _Photograph(size) if photograph else _Inks(size)
     top, right, _bottom, left = PADDING_MM
     measure = width_mm - left - right
     y = (PADDING_TOP_WITH_IMAGE_MM if image_bytes else top) * scale
     if image_bytes:
-        y = _cover_image(canvas, draw, image_bytes, meta.cover_credit, left * scale, y, measure * scale, scale)
+        y = _cover_image(canvas, image_bytes, meta.cover_credit, left * scale, y, measure * scale, scale)
     for block in blocks(meta):
         if isinstance(block, tuple):  # the rule: 28 mm long, 2 pt thick, 12 mm above, 8 mm below
             y += 12 * scale
-            draw.rectangle([left * scale, y, (left + 28) * scale, y + 2 * PT_MM * scale], fill=RULE)
+            draw, fill = canvas.ink(RULE)
+            draw.rectangle([left * scale, y, (left + 28) * scale, y + 2 * PT_MM * scale], fill=fill)
             y += (2 * PT_MM + 8) * scale
             continue
-        y = _paragraph(draw, block, left * scale, y, (block.width_mm or measure) * scale, scale)
+        y = _paragraph(canvas, block, left * scale, y, (block.width_mm or measure) * scale, scale)
     out = io.BytesIO()
-    if cover_file_name(meta).endswith(".jpg"):  # a photograph: JPEG, as a palette would posterise it
-        canvas.save(out, "JPEG", quality=88, optimize=True, progressive=False)
+    if photograph:  # JPEG, as a palette would posterise it
+        canvas.picture().save(out, "JPEG", quality=88, optimize=True, progressive=False)
     else:  # a flat typographic cover: a palette PNG is smaller than a JPEG and has no artefacts
-        palette = canvas.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        palette.save(out, "PNG", compress_level=6)
+        canvas.picture().save(out, "PNG", compress_level=6)
     return out.getvalue()
 
 
-def _cover_image(canvas, draw, data: bytes, credit: str, x: float, y: float, width: float, scale: float) -> float:
+class _Photograph:
+    """A cover with a photograph: drawn in RGB, for a JPEG."""
+
+    def __init__(self, size):
+        from PIL import Image, ImageDraw
+
+        self.rgb = Image.new("RGB", size, ACCENT)
+        self.draw = ImageDraw.Draw(self.rgb)
+
+    def ink(self, color: str):
+        """What to draw with in ``color``: (the ImageDraw, the fill)."""
+        return self.draw, color
+
+    def picture(self):
+        return self.rgb
+
+
+class _Inks:
+    """A flat cover drawn as one coverage layer per colour (mode L, 255 where the colour is
+    solid), then made a palette image directly: each colour gets an equal share of the 256
+    entries, as even steps from the navy ground to it, so anti-aliased edges keep their
+    shading without a quantizing pass over the whole page."""
+
+    def __init__(self, size):
+        self.size = size
+        self.layers: dict[str, tuple] = {}  # colour: (layer, its ImageDraw), in drawing order
+
+    def ink(self, color: str):
+        """What to draw with in ``color``: (the ImageDraw of its layer, the fill)."""
+        from PIL import Image, ImageDraw
+
+        if color not in self.layers:
+            layer = Image.new("L", self.size, 0)
+            self.layers[color] = (layer, ImageDraw.Draw(layer))
+        return self.layers[color][1], 255
+
+    def picture(self):
+        """The palette image: the ground, then each layer's shades where it has ink."""
+        from PIL import Image, ImageColor
+
+        steps = 256 // max(1, len(self.layers))
+        ground = ImageColor.getrgb(ACCENT)
+        palette: list[int] = []
+        for color in self.layers:
+            ink = ImageColor.getrgb(color)
+            for step in range(steps):
+                palette += [round(g + (i - g) * step / (steps - 1)) for g, i in zip(ground, ink)]
+        image = Image.new("P", self.size, 0)  # entry 0: the ground (step 0 of the first colour)
+        image.putpalette(palette or list(ground))
+        for n, (layer, _draw) in enumerate(self.layers.values()):
+            box = layer.getbbox()
+            if box is None:
+                continue
+            coverage = layer.crop(box)
+            shades = coverage.point([n * steps + round(v * (steps - 1) / 255) for v in range(256)])
+            image.paste(shades, box, coverage.point([255 if v else 0 for v in range(256)]))
+        return image
+
+
+def _cover_image(canvas, data: bytes, credit: str, x: float, y: float, width: float, scale: float) -> float:
     """The cover image across the measure, at most 90 mm high, cropped to fill (object-fit: cover)."""
     from PIL import Image, ImageOps
 
@@ -163,16 +220,17 @@ def _cover_image(canvas, draw, data: bytes, credit: str, x: float, y: float, wid
     picture = ImageOps.exif_transpose(picture).convert("RGB")
     box_height = min(90 * scale, width * picture.height / picture.width)
     fitted = ImageOps.fit(picture, (round(width), round(box_height)), Image.LANCZOS)
-    canvas.paste(fitted, (round(x), round(y)))
+    canvas.rgb.paste(fitted, (round(x), round(y)))
     y += box_height
     if credit:
         y += 1.5 * scale
-        y = _paragraph(draw, Text(credit, "Noto Sans", False, 7, 1.45, PALER, 0), x, y, width, scale)
+        y = _paragraph(canvas, Text(credit, "Noto Sans", False, 7, 1.45, PALER, 0), x, y, width, scale)
     return y + 10 * scale
 
 
-def _paragraph(draw, block: Text, x: float, y: float, width: float, scale: float) -> float:
+def _paragraph(canvas, block: Text, x: float, y: float, width: float, scale: float) -> float:
     """Draws ``block`` wrapped to ``width`` from the top ``y``; the y below it."""
+    draw, fill = canvas.ink(block.color)
     size = block.size_pt * PT_MM * scale
     fonts = _fonts(block.family, block.bold, round(size))
     synthetic = [font for font, _covers, is_cjk in fonts if is_cjk]
@@ -185,8 +243,8 @@ def _paragraph(draw, block: Text, x: float, y: float, width: float, scale: float
             # A regular CJK face in a bold line is emboldened, as the print edition synthesises it.
             stroke = max(1, round(size / 40)) if block.bold and font in synthetic else 0
             for piece in (run if tracking else [run]):
-                draw.text((pen, baseline), piece, font=font, fill=block.color, anchor="ls",
-                          stroke_width=stroke, stroke_fill=block.color)
+                draw.text((pen, baseline), piece, font=font, fill=fill, anchor="ls",
+                          stroke_width=stroke, stroke_fill=fill)
                 pen += font.getlength(piece) + tracking
         y += line_box
     return y + block.after_mm * scale

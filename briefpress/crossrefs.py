@@ -15,7 +15,6 @@ import html
 import re
 
 from .anchors import anchor
-from .citations import fill
 from .errors import Report
 from .model import Publication
 
@@ -129,6 +128,10 @@ def number(publication: Publication, report: Report) -> None:
 
 def _resolver(chapter, targets, w, referenced: set[str], report: Report):
     """A function that fills one chapter's placeholders in a piece of its HTML."""
+    # Imported here: the lists import this module for its words, and an EPUB written in a
+    # worker process would otherwise import the Markdown reader that citations extends.
+    from .citations import fill
+
     figures = {str(f.slot): f for f in chapter.figures}
     tables = {str(t.slot): t for t in chapter.tables}
     refs = {str(slot): (items, line) for slot, items, line in chapter.crossrefs}

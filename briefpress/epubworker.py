@@ -42,7 +42,8 @@ ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); u
 # alone), the citation processor (the style is loaded next), Jinja2 (shared with the helper
 # that compiles the templates, forked after it), then the rest.
 FOR_THE_COVER = ["uharfbuzz", "briefpress.cover", "briefpress.resources"]
-PREPARED = ["briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap"]
+PREPARED = ["briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap",
+            "briefpress.lists"]
 
 
 class WorkerFailed(Exception):
@@ -276,6 +277,7 @@ def _load_style(state: dict, meta) -> None:
     state["style_error"] = None
     try:
         state["formatter"] = CslFormatter(meta.citation_style, locale=meta.language)
+        state["formatter"].prepare()
     except BriefError as exc:
         state["style_error"] = exc
 
@@ -424,7 +426,8 @@ def _compilers(state: dict) -> list:
     """One call per template the EPUB renders, compiling it (into the build cache, when
     there is one)."""
     env = _environment(state)
-    names = env.list_templates(filter_func=lambda n: n.startswith(("epub/", "partials/")) and n.endswith(".j2"))
+    names = env.list_templates(filter_func=lambda n: n.startswith(("epub/", "partials/"))
+                               and n.endswith((".j2", ".css")))  # the stylesheet is a template too
     return [lambda name=name: env.get_template(name) for name in names]
 
 

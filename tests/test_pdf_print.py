@@ -215,6 +215,36 @@ def test_a_word_wider_than_the_cover_is_broken_inside_its_margins(make_project, 
     assert margin.getcolors() == [(margin.width * margin.height, (0x1F, 0x3A, 0x5F))]  # the cover's navy only
 
 
+def test_the_flat_cover_is_a_palette_png_whose_text_keeps_its_anti_aliased_shades(make_project, tmp_path):
+    """The typographic cover is drawn straight into a palette: the ground is the cover's
+    navy exactly, and the title's edges are shades on the line from the navy to white (not
+    posterised, and not blended with another ink)."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from briefpress.cli import main
+
+    project = make_project(title="Relations")
+    assert main(["build", str(project), "--to", "epub", "--out", str(tmp_path / "out")]) == 0
+    with zipfile.ZipFile(tmp_path / "out" / "minimal.epub") as book:
+        image = Image.open(io.BytesIO(book.read("EPUB/images/cover.png")))
+    assert image.mode == "P"
+    rgb = image.convert("RGB")
+    navy, white = (0x1F, 0x3A, 0x5F), (0xFF, 0xFF, 0xFF)
+    assert rgb.getpixel((0, 0)) == navy and rgb.getpixel((rgb.width - 1, rgb.height - 1)) == navy
+    # The title: 34 pt bold serif, set 62 mm from the top of a 297 mm page.
+    scale = rgb.height / 297
+    title = rgb.crop((0, round(60 * scale), rgb.width, round(78 * scale)))
+    shades = [colour for _count, colour in title.getcolors(4096)]
+    assert white in shades and len(shades) > 16  # solid strokes, and edges in many steps
+    for colour in shades:
+        t = (colour[0] - navy[0]) / (white[0] - navy[0])
+        expected = [n + (w - n) * t for n, w in zip(navy, white)]
+        assert all(abs(c - e) <= 3 for c, e in zip(colour, expected)), colour
+
+
 def test_a_missing_cover_image_is_an_error_naming_the_key(make_project, tmp_path, capsys):
     from briefpress.cli import main
 

@@ -34,6 +34,11 @@ class CslFormatter:
             raise BriefError(f"citation style cannot be used: {message}", path=self.path, line=line) from None
         self.locale = locale
 
+    def prepare(self) -> None:
+        """Loads and merges the locale files ahead of the first :meth:`format` (they are
+        kept for the process), for a caller that has time to spare before the citations."""
+        self.style.locale(self.locale)
+
     def _cite(self, item: CiteItem, **extra) -> dict:
         cite = {"id": item.key, "prefix": item.prefix.strip() + " " if item.prefix.strip() else "", "suffix": _suffix(item.suffix),
                 "link": "#" + reference_anchor(item.key)}
