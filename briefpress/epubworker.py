@@ -3,15 +3,16 @@ EPUB written while the main process reads the manuscript.
 
 An EPUB-only build would spend its time in one process, importing and reading, with a
 core to spare.  This worker is forked when the build starts (sharing what the command
-has imported so far) and forks two helpers of its own: one compiles the templates into
-the build cache, the other draws the cover once the metadata is known.  While the main
-process reads, the worker reads the metadata too and loads the citation style it names
-(again, should the build's metadata name another), and prepares the EPUB writer (Jinja2,
-lxml, ebooklib and HarfBuzz imported).  The main process sends the citations to format
-when it reaches them (and draws the charts meanwhile), then the publication, and writes
-the EPUB it gets back.  The EPUB is
-the same bytes as one written in the main process (a test checks this); if the worker
-dies, the main process does the same work itself.
+has imported so far) and forks a helper of its own that draws the cover once the
+metadata is known (and, for a project with templates of its own, a second one that
+compiles them into the build cache; the house templates' code is shipped, see
+:mod:`briefpress.templatecode`).  While the main process reads, the worker reads the
+metadata too and loads the citation style it names (again, should the build's metadata
+name another), and prepares the EPUB writer (Jinja2, lxml, ebooklib and HarfBuzz
+imported, the templates loaded).  The main process sends the citations to format when it
+reaches them (and draws the charts meanwhile), then the publication, and writes the EPUB
+it gets back.  The EPUB is the same bytes as one written in the main process (a test
+checks this); if the worker dies, the main process does the same work itself.
 
 Requests and answers are pickled frames (:mod:`briefpress.frames`) over two pipes:
 
@@ -205,7 +206,13 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
     _load_style(state, _metadata(root))  # the citations are the first request that waits
     import briefpress.render  # noqa: F401 - before the fork: the compiling helper shares it
 
-    compiler = _Compiler(templates, cache_folder, (requests, answers)) if cache_folder is not None else None
+    # A project's own templates are compiled from source by a helper, into the build cache the
+    # worker loads them from; the house templates' code is shipped (templatecode), and loaded
+    # here while idle.
+    from .render import own_templates
+
+    compiler = _Compiler(templates, cache_folder, (requests, answers)) \
+        if cache_folder is not None and own_templates(templates) else None
     from . import fonts
 
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
@@ -213,6 +220,8 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
     state.update({"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
                   "compiler": compiler})
     steps = [_importer(name) for name in PREPARED]
+    if compiler is None:
+        steps.append(lambda: steps.extend(_compilers(state)))  # last: each template one step
 
     def answer(value) -> None:
         frames.write(answers, value)
@@ -229,8 +238,6 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
             if request[0] == "begin":
                 helper.draw(request[1], root)
                 _load_style(state, request[1])
-                if compiler is None:  # no build cache for a helper to compile into: here, last
-                    steps.append(lambda: steps.extend(_compilers(state)))
             elif request[0] == "cite":
                 if state["style_error"] is not None:
                     answer(("cited", None, state["style_error"]))
@@ -423,8 +430,8 @@ def _environment(state: dict):
 
 
 def _compilers(state: dict) -> list:
-    """One call per template the EPUB renders, compiling it (into the build cache, when
-    there is one)."""
+    """One call per template the EPUB renders, loading it: from its shipped code (a house
+    template), or compiled from source (into the build cache, when there is one)."""
     env = _environment(state)
     names = env.list_templates(filter_func=lambda n: n.startswith(("epub/", "partials/"))
                                and n.endswith((".j2", ".css")))  # the stylesheet is a template too

@@ -22,9 +22,9 @@ def environment(project_templates: Path | None, cache=None) -> jinja2.Environmen
     """The templates' environment; with the build ``cache``, templates compiled by an
     earlier build into the same folder are reused (about 0.1 s for a rebuild)."""
     loaders = []
-    if project_templates is not None and project_templates.is_dir():
+    if own_templates(project_templates):
         loaders.append(jinja2.FileSystemLoader(str(project_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(house_templates())))
+    loaders.append(_HouseLoader(str(house_templates())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -38,6 +38,29 @@ def environment(project_templates: Path | None, cache=None) -> jinja2.Environmen
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.day} {d.strftime('%B')} {d.year}"
     return env
+
+
+def own_templates(project_templates: Path | None) -> bool:
+    """Whether the project has templates of its own (the sample's folder holds the house
+    templates themselves)."""
+    return project_templates is not None and project_templates.is_dir() \
+        and project_templates.resolve() != house_templates().resolve()
+
+
+class _HouseLoader(jinja2.FileSystemLoader):
+    """The house templates: each from the code shipped for it (:mod:`briefpress.templatecode`)
+    when that code was made from the same source, else compiled like any other."""
+
+    def load(self, environment, name, globals=None):
+        from .templatecode import code
+
+        source, filename, uptodate = self.get_source(environment, name)
+        compiled = code(environment, name, source)
+        if compiled is None:
+            return super().load(environment, name, globals)
+        template = environment.template_class.from_code(environment, compiled, globals or {}, uptodate)
+        template.filename = filename  # the template's own file, for messages (not the shipped module's)
+        return template
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

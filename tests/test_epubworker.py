@@ -64,6 +64,21 @@ def test_the_worker_writes_the_epub_the_build_writes_itself(tmp_path):
     assert epubs["1"].read_bytes() == epubs["0"].read_bytes()
 
 
+def test_without_templates_of_its_own_the_worker_writes_from_the_shipped_code(tmp_path):
+    """A project without a templates folder: the house templates' shipped code writes the
+    EPUB, in the worker as in the build itself, and nothing is compiled into the cache."""
+    project = copy_sample(tmp_path / "sample")
+    shutil.rmtree(project / "templates")
+    epubs = []
+    for worker in ("1", "0"):
+        out = tmp_path / f"out-{worker}"
+        done = build(project, out, worker)
+        assert done.returncode == 0, done.stderr[-2000:]
+        epubs.append((out / "kazakhstan-china.epub").read_bytes())
+        assert not list((out / ".cache").glob("templates/*")), "a house template was compiled"
+    assert epubs[0] == epubs[1]
+
+
 @pytest.mark.parametrize("after", [0.0, 0.5], ids=["at-once", "with-its-helper-started"])
 def test_a_dead_worker_is_replaced_by_the_build(make_project, tmp_path, after):
     from briefpress import epubworker
