@@ -38,12 +38,11 @@ from . import frames
 
 ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); unset: when it pays off
 
-# The EPUB writer's modules, imported while the main process reads.  In this order: what
-# the cover's helper needs too (forked after them, it shares them; Pillow it imports
-# alone), the citation processor (the style is loaded next), Jinja2 (shared with the helper
-# that compiles the templates, forked after it), then the rest.
+# The EPUB writer's modules, imported while the main process reads: first what the cover's
+# helper needs too (forked after them, it shares them; Pillow it imports alone), then,
+# after the citation processor and the style, the rest.
 FOR_THE_COVER = ["uharfbuzz", "briefpress.cover", "briefpress.resources"]
-PREPARED = ["briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap",
+PREPARED = ["briefpress.render", "briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap",
             "briefpress.lists"]
 
 
@@ -198,21 +197,21 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
 
     from .cache import Cache
 
-    # Both helpers are forked before this process starts a thread.
     for name in FOR_THE_COVER:
         importlib.import_module(name)
-    helper = _Helper(cache_folder, (requests, answers))
+    helper = _Helper(root, cache_folder, (requests, answers))
     state: dict = {}
     _load_style(state, _metadata(root))  # the citations are the first request that waits
-    import briefpress.render  # noqa: F401 - before the fork: the compiling helper shares it
-
     # A project's own templates are compiled from source by a helper, into the build cache the
     # worker loads them from; the house templates' code is shipped (templatecode), and loaded
     # here while idle.
-    from .render import own_templates
+    from .project import own_templates
 
-    compiler = _Compiler(templates, cache_folder, (requests, answers)) \
-        if cache_folder is not None and own_templates(templates) else None
+    compiler = None
+    if cache_folder is not None and own_templates(templates):
+        import briefpress.render  # noqa: F401 - before the fork: the compiling helper shares it
+
+        compiler = _Compiler(templates, cache_folder, (requests, answers))
     from . import fonts
 
     fonts.forget_pending()  # a question the build was asking fontconfig is its own
@@ -326,12 +325,13 @@ class _Compiler:
 
 
 class _Helper:
-    """A helper that imports Pillow, then draws the cover from the metadata it is sent (or
-    takes it from the build cache); a thread in the worker waits for the cover.  What the
+    """A helper that imports Pillow, then draws the cover from the project's metadata (or
+    takes it from the build cache); the build's metadata, when it is sent, confirms it (or
+    has the cover drawn again); a thread in the worker waits for the cover.  What the
     helper draws is kept in the build cache by the worker: a killed helper leaves no file
     behind."""
 
-    def __init__(self, cache_folder, worker_pipes):
+    def __init__(self, root, cache_folder, worker_pipes):
         from concurrent.futures import Future
 
         self.cache_folder = cache_folder
@@ -343,7 +343,7 @@ class _Helper:
             os.close(to_write)
             os.close(from_read)
             with os.fdopen(to_read, "rb") as requests, os.fdopen(from_write, "wb") as answers:
-                return _draw(requests, answers, cache_folder)
+                return _draw(requests, answers, root, cache_folder)
 
         self.pid = _fork(worker_pipes, work)
         os.close(to_read)
@@ -392,8 +392,11 @@ class _Helper:
         self.thread.join()
 
 
-def _draw(requests, answers, cache_folder) -> int:
-    """The cover helper's side: import Pillow, then draw the cover it is asked for."""
+def _draw(requests, answers, root, cache_folder) -> int:
+    """The cover helper's side, at the lowest priority (it works while the build and the
+    worker wait for each other): import Pillow, draw the cover from the metadata it reads
+    itself, then answer the build's request with it, or with the cover of the metadata the
+    build read should that be another."""
     from . import fonts
     from .cache import Cache
 
@@ -407,14 +410,27 @@ def _draw(requests, answers, cache_folder) -> int:
         from .project import house_templates
         from .resources import Resources
 
+        def wanted(meta, root) -> Wanted:
+            return Wanted(meta, root, Resources(root, extra_roots=(house_templates(),),
+                                                allow_remote=meta.allow_remote))
+
+        def cover(wanted: Wanted) -> tuple:  # ("cover", data, key); no key when taken from the cache
+            data = wanted.kept(cache)
+            return ("cover", data, None) if data is not None else ("cover", wanted.draw(), wanted.key)
+
+        early = None
+        meta = _metadata(root)
+        if meta is not None:
+            try:
+                early = (wanted(meta, root).key, cover(wanted(meta, root)))
+            except Exception:  # noqa: BLE001 - the build's metadata decides (and its errors are reported)
+                early = None
         request = frames.read(requests)
         if request is None:  # the build ended first
             return 0
         _kind, meta, root = request
-        wanted = Wanted(meta, root, Resources(root, extra_roots=(house_templates(),),
-                                              allow_remote=meta.allow_remote))
-        data = wanted.kept(cache)
-        frames.write(answers, ("cover", *((data, None) if data is not None else (wanted.draw(), wanted.key))))
+        asked = wanted(meta, root)
+        frames.write(answers, early[1] if early is not None and early[0] == asked.key else cover(asked))
     except BaseException as exc:  # noqa: BLE001 - the EPUB's writing raises it
         frames.write(answers, frames.failure(exc, "EPUB worker's helper"))
         return 1

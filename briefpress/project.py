@@ -52,6 +52,13 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def own_templates(project_templates: Path | None) -> bool:
+    """Whether the project has templates of its own (the sample's folder holds the house
+    templates themselves)."""
+    return project_templates is not None and project_templates.is_dir() \
+        and project_templates.resolve() != house_templates().resolve()
+
+
 def house_templates() -> Path:
     """The house style: ``templates/`` of the source tree, or its installed copy."""
     source_tree = Path(__file__).resolve().parent.parent / "templates"

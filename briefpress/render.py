@@ -15,7 +15,7 @@ from .anchors import reference_anchor
 from .cache import digest
 from .errors import BriefError
 from .model import Publication
-from .project import house_templates
+from .project import house_templates, own_templates
 
 
 def environment(project_templates: Path | None, cache=None) -> jinja2.Environment:
@@ -38,13 +38,6 @@ def environment(project_templates: Path | None, cache=None) -> jinja2.Environmen
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.day} {d.strftime('%B')} {d.year}"
     return env
-
-
-def own_templates(project_templates: Path | None) -> bool:
-    """Whether the project has templates of its own (the sample's folder holds the house
-    templates themselves)."""
-    return project_templates is not None and project_templates.is_dir() \
-        and project_templates.resolve() != house_templates().resolve()
 
 
 class _HouseLoader(jinja2.FileSystemLoader):

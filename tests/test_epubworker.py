@@ -79,6 +79,36 @@ def test_without_templates_of_its_own_the_worker_writes_from_the_shipped_code(tm
     assert epubs[0] == epubs[1]
 
 
+@pytest.mark.parametrize("sent", ["the same", "another title"])
+def test_the_cover_helper_answers_with_the_cover_of_the_metadata_the_build_sends(make_project, tmp_path, sent):
+    """The helper draws the cover of the metadata it reads itself before the build's
+    arrives; when the build read other metadata (the file changed in between), it draws
+    that one's instead."""
+    import dataclasses
+
+    from briefpress import epubworker, frames
+    from briefpress.cover import render_cover
+    from briefpress.errors import Report
+    from briefpress.project import Project, house_templates, load_metadata
+    from briefpress.resources import Resources
+
+    project = Project.find(make_project(title="The title on file"))
+    meta = load_metadata(project, Report(root=project.root))
+    if sent != "the same":
+        meta = dataclasses.replace(meta, title="Another title, read by the build")
+    requests_read, requests_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    with os.fdopen(requests_write, "wb") as requests:
+        frames.write(requests, ("draw", meta, project.root))
+    with os.fdopen(requests_read, "rb") as requests, os.fdopen(answers_write, "wb") as answers:
+        assert epubworker._draw(requests, answers, project.root, None) == 0
+    with os.fdopen(answers_read, "rb") as answers:
+        kind, data, _key = frames.read(answers)
+    assert kind == "cover"
+    expected = render_cover(meta, project.root, Resources(project.root, extra_roots=(house_templates(),)))
+    assert data == expected
+
+
 @pytest.mark.parametrize("after", [0.0, 0.5], ids=["at-once", "with-its-helper-started"])
 def test_a_dead_worker_is_replaced_by_the_build(make_project, tmp_path, after):
     from briefpress import epubworker
