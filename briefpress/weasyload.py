@@ -12,11 +12,13 @@ three costs sit on it and buy nothing here:
 - **fontTools' subsetter and instancer,** imported by ``weasyprint.pdf.fonts`` for fonts
   that HarfBuzz cannot subset and for variable fonts: about 0.1 s.  They are imported on
   first use instead, which with HarfBuzz-Subset and the house fonts is never.
-- **One C declaration parse per array length.**  Writing the PDF, WeasyPrint allocates
-  arrays as ``ffi.new(f"hb_codepoint_t[{n}]", ...)``; cffi parses each new ``T[n]`` with
-  pycparser (5 ms each, about 0.09 s for the sample's fonts).  Its cache of parsed types
-  learns to build ``T[n]`` from the ``T *`` it already knows, which is what the parse
-  ends in: the same C type and the same bytes.
+- **A C declaration parse per simple type.**  Laying out and writing the PDF, WeasyPrint
+  allocates ``ffi.new(f"hb_codepoint_t[{n}]", ...)``, ``ffi.new("PangoRectangle *")``
+  and the like; cffi parses each new declaration with pycparser, 4–7 ms each, even for
+  a pointer to a declared type (about 0.13 s for the sample: one parse per array length,
+  eight for the rest).  Its cache of parsed types learns to resolve a pointer to or an
+  array of a declared or primitive type itself, building the model type cffi's parser
+  builds: the same C type object, the same bytes.
 
 Each is checked and undone when it does not apply: if WeasyPrint's import fails with
 them, the ordinary import runs instead.
@@ -32,7 +34,8 @@ import types
 # The fontTools modules that weasyprint.pdf.fonts imports for its fallbacks, with the
 # names it takes from them.
 _DEFERRED = {"fontTools.subset": (), "fontTools.varLib.instancer": ("instantiateVariableFont",)}
-_ARRAY = re.compile(r"(?P<item>[A-Za-z_][A-Za-z0-9_ ]*?)\s*\[(?P<length>[0-9]+)\]")
+_SIMPLE = re.compile(r"\s*(?P<item>[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)*)\s*"
+                     r"(?:(?P<pointer>\*)|\[(?P<length>[0-9]*)\])\s*")
 
 
 def import_weasyprint():
@@ -61,7 +64,7 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = search
         _undefer(stubs)
-    _learn_array_types(weasyprint)
+    _learn_simple_types(weasyprint)
     return weasyprint
 
 
@@ -113,26 +116,53 @@ def _undefer(names: list[str]) -> None:
             del sys.modules[name]
 
 
-class _ArrayTypes(dict):
-    """cffi's cache of parsed types (``FFI._parsed_types``), which makes ``T[n]`` from the
-    cached ``T *`` as cffi's own parse does (``model.ArrayType.build_backend_type``)."""
+class _SimpleTypes(dict):
+    """cffi's cache of parsed types (``FFI._parsed_types``), which resolves a pointer to or
+    an array of a declared or primitive type (``PangoRectangle *``, ``char[]``,
+    ``hb_codepoint_t[517]``) without pycparser: it builds the model type cffi's parser
+    builds for it (``Parser._get_type_and_quals``) and takes its C type from cffi's own
+    cache, as ``FFI._typeof_locked`` does after the parse.  Anything else cffi parses."""
 
     def __init__(self, ffi, parsed: dict):
         super().__init__(parsed)
         self.ffi = ffi
 
     def __missing__(self, cdecl):
-        found = _ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
-        if found is None:
+        from cffi import model
+
+        found = _SIMPLE.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        item = _declared(self.ffi, found["item"]) if found else None
+        if item is None or isinstance(item[0], model.RawFunctionType):
             raise KeyError(cdecl)  # cffi parses it
-        pointer = self.ffi.typeof(found["item"] + " *")
-        result = (self.ffi._backend.new_array_type(pointer, int(found["length"])), False)
-        self[cdecl] = result
+        if found["pointer"]:
+            made = model.PointerType(*item)
+        else:
+            made = model.ArrayType(item[0], int(found["length"]) if found["length"] else None)
+        with self.ffi._lock:  # as cffi holds it (only a lookup outside the lock reaches here)
+            result = self.get(cdecl) or (self.ffi._get_cached_btype(made), False)
+            self[cdecl] = result
         return result
 
 
-def _learn_array_types(weasyprint) -> None:
+def _declared(ffi, name: str):
+    """(model type, qualifiers) of a typedef name or a primitive type written as cffi
+    writes it ("unsigned int"), as cffi's parser resolves them; None for anything else."""
+    from cffi import model
+    from cffi.commontypes import resolve_common_type
+
+    found = ffi._parser._declarations.get("typedef " + name) if " " not in name else None
+    if found is not None:
+        return found
+    if name == "void":
+        return (model.void_type, 0)
+    if name in model.PrimitiveType.ALL_PRIMITIVE_TYPES:
+        return resolve_common_type(ffi._parser, name)
+    return None
+
+
+def _learn_simple_types(weasyprint) -> None:
     ffi = getattr(getattr(getattr(weasyprint, "text", None), "ffi", None), "ffi", None)
     parsed = getattr(ffi, "_parsed_types", None)
-    if type(parsed) is dict and hasattr(getattr(ffi, "_backend", None), "new_array_type"):
-        ffi._parsed_types = _ArrayTypes(ffi, parsed)
+    if type(parsed) is dict and hasattr(ffi, "_get_cached_btype") \
+            and isinstance(getattr(getattr(ffi, "_parser", None), "_declarations", None), dict):
+        ffi._parsed_types = _SimpleTypes(ffi, parsed)

@@ -307,6 +307,33 @@ def test_cffi_arrays_of_any_length_need_no_parse_and_are_the_same_c_type():
     assert [p for p in parses if "[" in p] == [], parses
 
 
+@pytest.mark.parametrize("cdecl", ["PangoFcFontMap *", "PangoRectangle *", "PangoLogAttr[]", "hb_tag_t *",
+                                   "hb_codepoint_t *", "char *", "char[]", "unsigned int *", "void *"])
+def test_cffi_pointers_and_arrays_of_declared_types_need_no_parse(cdecl):
+    """The declarations WeasyPrint's layout and writing ask cffi for resolve without
+    pycparser, to the very C type object cffi's own parse gives."""
+    from briefpress.weasyload import import_weasyprint
+
+    ffi = import_weasyprint().text.ffi.ffi
+    parser = ffi._parser
+    real_parse = type(parser).parse_type
+    parses = []
+
+    def counted(self, text):
+        parses.append(text)
+        return real_parse(self, text)
+
+    ffi._parsed_types.pop(cdecl, None)
+    type(parser).parse_type = counted
+    try:
+        fast = ffi.typeof(cdecl)
+    finally:
+        type(parser).parse_type = real_parse
+    assert parses == []
+    with ffi._lock:
+        assert fast is ffi._get_cached_btype(real_parse(parser, cdecl))  # what cffi's parse makes
+
+
 def test_the_build_process_hands_freed_memory_back_while_it_waits_for_the_pdf():
     """``memory.release`` returns freed heap to the system: a process that freed 150 MB of
     small blocks keeps most of it resident until then (a fresh process: nothing else)."""
