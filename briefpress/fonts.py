@@ -93,6 +93,15 @@ def forget_pending() -> None:
     _ASKING = None
 
 
+def find_all() -> None:
+    """Asks fontconfig for every house face now, in this thread (for a process about to
+    fork: its children inherit the answers)."""
+    settle()
+    missing = [face for face in FACES if face not in _FOUND]
+    if missing:
+        _ask(missing)
+
+
 def find(face: Face) -> tuple[Path, int] | None:
     """The font file and collection index fontconfig gives for a face, if it is that family.
 
