@@ -398,8 +398,7 @@ class _Helper:
 
 
 def _draw(requests, answers, root, cache_folder) -> int:
-    """The cover helper's side, at the lowest priority (it works while the build and the
-    worker wait for each other): import Pillow, draw the cover from the metadata it reads
+    """The cover helper's side: import Pillow, draw the cover from the metadata it reads
     itself, then answer the build's request with it, or with the cover of the metadata the
     build read should that be another."""
     from . import fonts
