@@ -204,9 +204,10 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
 
     for name in FOR_THE_COVER:
         importlib.import_module(name)
-    helper = _Helper(root, cache_folder, (requests, answers))
+    meta = _metadata(root)  # read once: the cover's helper, forked next, inherits it
+    helper = _Helper(root, meta, cache_folder, (requests, answers))
     state: dict = {}
-    _load_style(state, _metadata(root))  # the citations are the first request that waits
+    _load_style(state, meta)  # the citations are the first request that waits
     # A project's own templates are compiled from source by a helper, into the build cache the
     # worker loads them from; the house templates' code is shipped (templatecode), and loaded
     # here while idle.
@@ -217,10 +218,8 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
         import briefpress.render  # noqa: F401 - before the fork: the compiling helper shares it
 
         compiler = _Compiler(templates, cache_folder, (requests, answers))
-    from . import fonts
-
-    fonts.forget_pending()  # a question the build was asking fontconfig is its own
-    fonts.prefetch()
+    # The house faces were found before the fork (Worker): this process and its helpers
+    # inherit the answers.
     state.update({"templates": templates, "cache_object": Cache(cache_folder), "cover": helper.cover,
                   "compiler": compiler})
     steps = [_importer(name) for name in PREPARED]
@@ -330,13 +329,15 @@ class _Compiler:
 
 
 class _Helper:
-    """A helper that imports Pillow, then draws the cover from the project's metadata (or
-    takes it from the build cache); the build's metadata, when it is sent, confirms it (or
+    """A helper that imports Pillow, then draws the cover from the project's metadata as the
+    worker read it (or takes it from the build cache); the build's metadata, when it is sent, confirms it (or
     has the cover drawn again); a thread in the worker waits for the cover.  What the
     helper draws is kept in the build cache by the worker: a killed helper leaves no file
     behind."""
 
-    def __init__(self, root, cache_folder, worker_pipes):
+    def __init__(self, root, meta, cache_folder, worker_pipes):
+        """``meta``: the metadata of the project in ``root`` as the worker read it (None
+        when it has errors)."""
         from concurrent.futures import Future
 
         self.cache_folder = cache_folder
@@ -348,7 +349,7 @@ class _Helper:
             os.close(to_write)
             os.close(from_read)
             with os.fdopen(to_read, "rb") as requests, os.fdopen(from_write, "wb") as answers:
-                return _draw(requests, answers, root, cache_folder)
+                return _draw(requests, answers, root, meta, cache_folder)
 
         self.pid = _fork(worker_pipes, work)
         os.close(to_read)
@@ -397,14 +398,12 @@ class _Helper:
         self.thread.join()
 
 
-def _draw(requests, answers, root, cache_folder) -> int:
-    """The cover helper's side: import Pillow, draw the cover from the metadata it reads
-    itself, then answer the build's request with it, or with the cover of the metadata the
-    build read should that be another."""
-    from . import fonts
+def _draw(requests, answers, root, meta, cache_folder) -> int:
+    """The cover helper's side: import Pillow, draw the cover from ``meta`` (the metadata
+    the worker read), then answer the build's request with it, or with the cover of the
+    metadata the build read should that be another."""
     from .cache import Cache
 
-    fonts.prefetch()
     cache = Cache(cache_folder)
     try:
         import PIL.ImageDraw
@@ -423,10 +422,10 @@ def _draw(requests, answers, root, cache_folder) -> int:
             return ("cover", data, None) if data is not None else ("cover", wanted.draw(), wanted.key)
 
         early = None
-        meta = _metadata(root)
         if meta is not None:
             try:
-                early = (wanted(meta, root).key, cover(wanted(meta, root)))
+                drawn = wanted(meta, root)
+                early = (drawn.key, cover(drawn))
             except Exception:  # noqa: BLE001 - the build's metadata decides (and its errors are reported)
                 early = None
         request = frames.read(requests)

@@ -87,12 +87,6 @@ def settle() -> None:
         _ASKING = None
 
 
-def forget_pending() -> None:
-    """In a forked process: a question its parent was asking is not asked here."""
-    global _ASKING
-    _ASKING = None
-
-
 def find_all() -> None:
     """Asks fontconfig for every house face now, in this thread (for a process about to
     fork: its children inherit the answers)."""

@@ -81,7 +81,7 @@ def test_without_templates_of_its_own_the_worker_writes_from_the_shipped_code(tm
 
 @pytest.mark.parametrize("sent", ["the same", "another title"])
 def test_the_cover_helper_answers_with_the_cover_of_the_metadata_the_build_sends(make_project, tmp_path, sent):
-    """The helper draws the cover of the metadata it reads itself before the build's
+    """The helper draws the cover of the metadata the worker read before the build's
     arrives; when the build read other metadata (the file changed in between), it draws
     that one's instead."""
     import dataclasses
@@ -101,7 +101,7 @@ def test_the_cover_helper_answers_with_the_cover_of_the_metadata_the_build_sends
     with os.fdopen(requests_write, "wb") as requests:
         frames.write(requests, ("draw", meta, project.root))
     with os.fdopen(requests_read, "rb") as requests, os.fdopen(answers_write, "wb") as answers:
-        assert epubworker._draw(requests, answers, project.root, None) == 0
+        assert epubworker._draw(requests, answers, project.root, epubworker._metadata(project.root), None) == 0
     with os.fdopen(answers_read, "rb") as answers:
         kind, data, _key = frames.read(answers)
     assert kind == "cover"
