@@ -3,13 +3,13 @@ EPUB written while the main process reads the manuscript.
 
 An EPUB-only build would spend its time in one process, importing and reading, with a
 core to spare.  This worker is forked when the build starts (sharing what the command
-has imported so far) and forks a helper of its own that draws the cover once the
-metadata is known (and, for a project with templates of its own, a second one that
-compiles them into the build cache; the house templates' code is shipped, see
-:mod:`briefpress.templatecode`).  While the main process reads, the worker reads the
-metadata too and loads the citation style it names (again, should the build's metadata
-name another), and prepares the EPUB writer (Jinja2, lxml, ebooklib and HarfBuzz
-imported, the templates loaded).  The main process sends the citations to format when it
+has imported so far).  While the main process reads, the worker reads the metadata too
+and first loads the citation style it names (again, should the build's metadata name
+another): the citations are the first request that waits.  It then forks a helper of its
+own that draws the cover (and, for a project with templates of its own, a second one
+that compiles them into the build cache; the house templates' code is shipped, see
+:mod:`briefpress.templatecode`), and prepares the EPUB writer (Jinja2, lxml, ebooklib
+and HarfBuzz imported, the templates loaded).  The main process sends the citations to format when it
 reaches them (and draws the charts meanwhile), then the publication, and writes the EPUB
 it gets back.  The EPUB is the same bytes as one written in the main process (a test
 checks this); if the worker dies, the main process does the same work itself.
@@ -38,9 +38,9 @@ from . import frames
 
 ENV = "BRIEFPRESS_EPUB_WORKER"  # "0": never a worker; "1": always (on Linux); unset: when it pays off
 
-# The EPUB writer's modules, imported while the main process reads: first what the cover's
-# helper needs too (forked after them, it shares them; Pillow it imports alone), then,
-# after the citation processor and the style, the rest.
+# The EPUB writer's modules, imported while the main process reads: after the citation
+# processor and the style, what the cover's helper needs too (forked after them, it shares
+# them; Pillow it imports alone), then the rest.
 FOR_THE_COVER = ["uharfbuzz", "briefpress.cover", "briefpress.resources"]
 PREPARED = ["briefpress.render", "briefpress.epub", "briefpress.accessibility", "ebooklib.epub", "lxml.html", "briefpress.pagemap",
             "briefpress.lists"]
@@ -202,12 +202,15 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
 
     from .cache import Cache
 
+    meta = _metadata(root)  # read once: the cover's helper, forked next, inherits it
+    state: dict = {}
+    # The citations are the first request that waits: the style is loaded before anything
+    # else (before the cover's helper, which would take a core from it).  Loaded first, the
+    # build's EPUB-only time fell by about 12% (40 interleaved pairs, 0.458 to 0.403 s).
+    _load_style(state, meta)
     for name in FOR_THE_COVER:
         importlib.import_module(name)
-    meta = _metadata(root)  # read once: the cover's helper, forked next, inherits it
     helper = _Helper(root, meta, cache_folder, (requests, answers))
-    state: dict = {}
-    _load_style(state, meta)  # the citations are the first request that waits
     # A project's own templates are compiled from source by a helper, into the build cache the
     # worker loads them from; the house templates' code is shipped (templatecode), and loaded
     # here while idle.
