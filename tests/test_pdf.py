@@ -324,6 +324,42 @@ def test_pdf_streams_are_compressed_at_zlibs_default_level():
     assert compressed == zlib.compress(content, zlib.Z_DEFAULT_COMPRESSION) != zlib.compress(content, 9)
 
 
+def test_a_faces_whole_file_is_copied_only_if_read(tmp_path, monkeypatch):
+    """WeasyPrint copies each face's whole file (a CJK collection: 19–26 MB) when it meets
+    the face, then embeds a subset; loaded by the build, it copies the file only if it is
+    read.  Laying out Latin and Chinese text copies nothing but the subsets, whose text
+    poppler reads back; a file read before subsetting is the face's whole file."""
+    from briefpress import weasyload
+
+    weasyprint = weasyload.import_weasyprint()
+    copies = []
+    real_read = weasyload._FaceFile.read
+
+    def read(self):  # counts the copies made
+        first = self.data is weasyload._FaceFile._UNREAD
+        data = real_read(self)
+        if first:
+            copies.append(len(data))
+        return data
+
+    monkeypatch.setattr(weasyload._FaceFile, "read", read)
+    html = ('<p style="font-family: \'Noto Sans CJK SC\'">西域 伊塔事件</p>'
+            '<p style="font-family: \'Noto Serif\'">Latin text</p>')
+    laid = weasyprint.HTML(string=html).render()
+    (tmp_path / "t.pdf").write_bytes(laid.write_pdf())
+    assert "西域 伊塔事件" in pdftotext(tmp_path / "t.pdf") and "Latin text" in pdftotext(tmp_path / "t.pdf")
+    fonts = list(laid.fonts.values())
+    cjk = [font for font in fonts if "CJK" in font.family]
+    assert cjk and len(fonts) >= 2
+    assert len(copies) == len(fonts), "one copy per font: its subset"
+    whole = weasyprint.text.fonts.get_hb_object_data(cjk[0].hb_face)  # WeasyPrint's own copy
+    assert len(whole) > 10_000_000 and max(copies) < len(whole) / 10
+    assert all(len(font.file_content) in copies for font in fonts)
+    cjk[0].file_content = weasyprint.pdf.fonts.get_hb_object_data(cjk[0].hb_face)
+    assert isinstance(cjk[0].__dict__["_file_content"], weasyload._FaceFile)
+    assert cjk[0].file_content == whole and cjk[0].type == ("otf" if whole[:4] == b"OTTO" else "ttf")
+
+
 @pytest.mark.parametrize("cdecl", ["PangoFcFontMap *", "PangoRectangle *", "PangoLogAttr[]", "hb_tag_t *",
                                    "hb_codepoint_t *", "char *", "char[]", "unsigned int *", "void *"])
 def test_cffi_pointers_and_arrays_of_declared_types_need_no_parse(cdecl):
