@@ -11,6 +11,6 @@ from briefpress.bootstrap import ensure_environment
 
 if __name__ == "__main__":
     ensure_environment(sys.argv)
-    from briefpress.cli import main
+    from briefpress.cli import run
 
-    sys.exit(main(sys.argv[1:]))
+    run(sys.argv[1:])

@@ -46,6 +46,30 @@ def test_content_error_exits_1_without_a_traceback(make_project, tmp_path):
     assert "Traceback" not in err
 
 
+def test_the_program_ends_without_teardown_but_says_everything(make_project, tmp_path):
+    """``briefpress`` and ``publish.py`` run :func:`briefpress.cli.run`: the command, its
+    buffered output flushed into a pipe, its exit code, and no interpreter teardown (an
+    exit handler registered before it never runs)."""
+    import subprocess
+    import sys
+
+    project = make_project(chapters={"01-intro.md": "# Intro\n\nAs [@nobody2000] shows.\n"})
+    script = ("import atexit, sys; atexit.register(lambda: print('TEARDOWN', file=sys.stderr)); "
+              "from briefpress.cli import run; run(sys.argv[1:])")
+    for argv, code in ((["--version"], 0), (["build", str(project), "--out", str(tmp_path / "out")], 1)):
+        done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == code, done.stderr
+        assert "TEARDOWN" not in done.stderr
+        if code == 0:
+            assert re.fullmatch(r"briefpress \S+\n", done.stdout), done.stdout
+        else:
+            assert re.search(r"01-intro\.md:3: error: unknown citation key 'nobody2000'", done.stderr), done.stderr
+    done = subprocess.run([sys.executable, "-c", script.replace("run(sys.argv[1:])", "sys.exit(0)")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert "TEARDOWN" in done.stderr  # what run() skips
+
+
 def test_unknown_format_is_a_usage_error(make_project, tmp_path):
     project = make_project()
     out = tmp_path / "out"
