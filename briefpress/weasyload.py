@@ -1,7 +1,7 @@
-"""WeasyPrint, loaded without five costs that a build never needs to pay.
+"""WeasyPrint, loaded without six costs that a build never needs to pay.
 
 The PDF's critical path is WeasyPrint's import followed by its layout and writing; these
-five costs sit on it and buy little or nothing here:
+six costs sit on it and buy little or nothing here:
 
 - **The library search.**  WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi,
   trying several names for each library; cffi answers every name that ``dlopen`` cannot
@@ -19,10 +19,12 @@ five costs sit on it and buy little or nothing here:
   eight for the rest).  Its cache of parsed types learns to resolve a pointer to or an
   array of a declared or primitive type itself, building the model type cffi's parser
   builds: the same C type object, the same bytes.
-- **Every stream compressed at level 9, twice.**  pydyf compresses each PDF stream at
-  zlib's level 9, and again when it hashes the objects for the file identifier: 0.10 s
-  for the sample (two-thirds of it its CJK face, a 0.5 MB subset).  At zlib's default
-  level the same streams take half the time for 0.9% more bytes.
+- **Every object serialized twice, each stream compressed at level 9.**  pydyf
+  serializes every object of the file (compressing each stream at zlib's level 9), then
+  does it all again to hash them for the file identifier: 0.10 s of compression for the
+  sample (two-thirds of it its CJK face, a 0.5 MB subset).  Each object is serialized
+  once for both, and at zlib's default level, which takes half the time for 0.9% more
+  bytes.
 - **A copy of every face's whole file.**  When WeasyPrint first draws with a face it
   copies the face's file out of HarfBuzz into its ``file_content`` (for a face in a CJK
   collection, the whole 19–26 MB ``.ttc``), which the subset that is embedded replaces
@@ -77,6 +79,7 @@ def import_weasyprint():
         _undefer(stubs)
     _learn_simple_types(weasyprint)
     _compress_at_the_default_level()
+    _serialize_once()
     _copy_faces_when_read()
     return weasyprint
 
@@ -189,6 +192,58 @@ def _compress_at_the_default_level() -> None:
 
     if getattr(pydyf, "zlib", None) is zlib:
         pydyf.zlib = _DefaultLevel()
+
+
+class _Serialized:
+    """One of a PDF's objects while pydyf writes the file: its bytes are made once, for the
+    file and for the hash that identifies it; everything else is the object's own."""
+
+    __slots__ = ("_data", "object")
+
+    def __init__(self, pdf_object):
+        object.__setattr__(self, "object", pdf_object)
+        object.__setattr__(self, "_data", None)
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            object.__setattr__(self, "_data", self.object.data)
+        return self._data
+
+    @property
+    def indirect(self) -> bytes:  # pydyf's own, over the bytes made once
+        return type(self.object).indirect.fget(self)
+
+    def __getattr__(self, name: str):
+        return getattr(self.object, name)
+
+    def __setattr__(self, name: str, value) -> None:  # the offset pydyf notes as it writes
+        setattr(self.object, name, value)
+
+
+def _serialize_once() -> None:
+    """``pydyf.PDF.write`` with an identifier to compute: the objects it walks twice (to
+    write them, then to hash them) are :class:`_Serialized` while it runs."""
+    import pydyf
+
+    write = getattr(getattr(pydyf, "PDF", None), "write", None)
+    if write is None or getattr(write, "serializes_once", False) \
+            or not isinstance(getattr(getattr(pydyf, "Object", None), "indirect", None), property):
+        return
+
+    def serialized_once(self, output, version=b"1.7", identifier=False, compress=False):
+        if not identifier:  # walked once
+            return write(self, output, version, identifier, compress)
+        objects = self.objects
+        self.objects = [_Serialized(pdf_object) for pdf_object in objects]
+        try:
+            return write(self, output, version, identifier, compress)
+        finally:  # and those it added (the information, the object and cross-reference streams)
+            self.objects = objects + [getattr(added, "object", added) for added in self.objects[len(objects):]]
+
+    serialized_once.serializes_once = True
+    serialized_once.__wrapped__ = write
+    pydyf.PDF.write = serialized_once
 
 
 def _learn_simple_types(weasyprint) -> None:

@@ -324,6 +324,44 @@ def test_pdf_streams_are_compressed_at_zlibs_default_level():
     assert compressed == zlib.compress(content, zlib.Z_DEFAULT_COMPRESSION) != zlib.compress(content, 9)
 
 
+def test_pdf_objects_are_serialized_once_for_the_file_and_its_identifier(tmp_path, monkeypatch):
+    """pydyf serializes (and compresses) every object for the file, then again for the hash
+    of its identifier; loaded by the build, once: the same bytes, a valid file."""
+    import io
+
+    import pydyf
+
+    from briefpress.weasyload import import_weasyprint
+
+    import_weasyprint()
+    made = Counter()
+    stream_data = pydyf.Stream.data
+    monkeypatch.setattr(pydyf.Stream, "data", property(lambda self: made.update([id(self)]) or stream_data.fget(self)))
+
+    def written(write) -> tuple[bytes, list[int]]:
+        pdf = pydyf.PDF()
+        contents = []
+        for n in range(3):
+            content = pydyf.Stream([b"BT /F1 12 Tf 72 %d Td (page %d) Tj ET" % (700 - 20 * n, n)], compress=True)
+            pdf.add_object(content)
+            contents.append(content)
+            pdf.add_page(pydyf.Dictionary({"Type": "/Page", "Parent": pdf.pages.reference,
+                                           "MediaBox": pydyf.Array([0, 0, 595, 842]), "Contents": content.reference}))
+        pdf.info["Title"] = pydyf.String("Serialized once")
+        made.clear()
+        output = io.BytesIO()
+        write(pdf, output, identifier=b"brief", compress=True)
+        return output.getvalue(), [made[id(content)] for content in contents]
+
+    once, once_made = written(pydyf.PDF.write)
+    twice, twice_made = written(pydyf.PDF.write.__wrapped__)  # pydyf's own
+    assert once == twice and b"/ID [" in once
+    assert once_made == [1, 1, 1] and twice_made == [2, 2, 2]
+    (tmp_path / "once.pdf").write_bytes(once)
+    check = subprocess.run(["qpdf", "--check", str(tmp_path / "once.pdf")], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_a_faces_whole_file_is_copied_only_if_read(tmp_path, monkeypatch):
     """WeasyPrint copies each face's whole file (a CJK collection: 19–26 MB) when it meets
     the face, then embeds a subset; loaded by the build, it copies the file only if it is
