@@ -76,10 +76,16 @@ def default_project() -> Path:
 def run(argv: list[str] | None = None) -> NoReturn:
     """The command as a program (``briefpress``, ``publish.py``): :func:`main`, then the
     process ends without the interpreter's teardown.  Everything is written, closed and
-    waited for when ``main`` returns; unloading several hundred modules and collecting
-    their objects only delays the exit, by 25–100 ms, which a reader waits for like the
-    build itself."""
+    waited for when ``main`` returns (but a thread still at work, such as the cover's
+    drawing after a failed build, which is waited for as at any exit); unloading several
+    hundred modules and collecting their objects only delays the exit, by 25–100 ms,
+    which a reader waits for like the build itself."""
+    import threading
+
     code = main(argv)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

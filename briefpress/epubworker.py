@@ -9,9 +9,9 @@ another): the citations are the first request that waits.  It then forks a helpe
 own that draws the cover (and, for a project with templates of its own, a second one
 that compiles them into the build cache; the house templates' code is shipped, see
 :mod:`briefpress.templatecode`), and prepares the EPUB writer (Jinja2, lxml, ebooklib
-and HarfBuzz imported, the templates loaded).  The main process sends the citations to format when it
-reaches them (and draws the charts meanwhile), then the publication, and writes the EPUB
-it gets back.  The EPUB is the same bytes as one written in the main process (a test
+and HarfBuzz imported, the templates loaded).  The main process sends the citations to
+format when it reaches them (and draws the charts meanwhile), then the publication, and
+writes the EPUB it gets back.  The EPUB is the same bytes as one written in the main process (a test
 checks this); if the worker dies, the main process does the same work itself.
 
 Requests and answers are pickled frames (:mod:`briefpress.frames`) over two pipes:
@@ -205,8 +205,7 @@ def _serve(requests, answers, root, templates, cache_folder) -> int:
     meta = _metadata(root)  # read once: the cover's helper, forked next, inherits it
     state: dict = {}
     # The citations are the first request that waits: the style is loaded before anything
-    # else (before the cover's helper, which would take a core from it).  Loaded first, the
-    # build's EPUB-only time fell by about 12% (40 interleaved pairs, 0.458 to 0.403 s).
+    # else, and before the cover's helper is forked to take a core from it.
     _load_style(state, meta)
     for name in FOR_THE_COVER:
         importlib.import_module(name)

@@ -49,18 +49,24 @@ def test_content_error_exits_1_without_a_traceback(make_project, tmp_path):
 def test_the_program_ends_without_teardown_but_says_everything(make_project, tmp_path):
     """``briefpress`` and ``publish.py`` run :func:`briefpress.cli.run`: the command, its
     buffered output flushed into a pipe, its exit code, and no interpreter teardown (an
-    exit handler registered before it never runs)."""
+    exit handler registered before it never runs); a thread still at work is waited for,
+    as at any exit."""
     import subprocess
     import sys
 
     project = make_project(chapters={"01-intro.md": "# Intro\n\nAs [@nobody2000] shows.\n"})
-    script = ("import atexit, sys; atexit.register(lambda: print('TEARDOWN', file=sys.stderr)); "
+    late = tmp_path / "late"
+    script = ("import atexit, pathlib, sys, threading, time; "
+              "atexit.register(lambda: print('TEARDOWN', file=sys.stderr)); "
+              f"threading.Thread(target=lambda: (time.sleep(0.5), pathlib.Path({str(late)!r}).write_text('done'))).start(); "
               "from briefpress.cli import run; run(sys.argv[1:])")
     for argv, code in ((["--version"], 0), (["build", str(project), "--out", str(tmp_path / "out")], 1)):
+        late.unlink(missing_ok=True)
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True,
                               timeout=120, check=False)
         assert done.returncode == code, done.stderr
         assert "TEARDOWN" not in done.stderr
+        assert late.read_text() == "done"
         if code == 0:
             assert re.fullmatch(r"briefpress \S+\n", done.stdout), done.stdout
         else:
