@@ -76,10 +76,10 @@ def default_project() -> Path:
 def run(argv: list[str] | None = None) -> NoReturn:
     """The command as a program (``briefpress``, ``publish.py``): :func:`main`, then the
     process ends without the interpreter's teardown.  Everything is written, closed and
-    waited for when ``main`` returns (but a thread still at work, such as the cover's
-    drawing after a failed build, which is waited for as at any exit); unloading several
-    hundred modules and collecting their objects only delays the exit, by 25–100 ms,
-    which a reader waits for like the build itself."""
+    waited for when ``main`` returns (a thread still at work is waited for, as at any
+    exit; WeasyPrint's temporary font folder is removed by the PDF's writer); unloading
+    several hundred modules and collecting their objects only delays the exit, by
+    25–100 ms, which a reader waits for like the build itself."""
     import threading
 
     code = main(argv)
@@ -88,7 +88,8 @@ def run(argv: list[str] | None = None) -> NoReturn:
             thread.join()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with that descriptor closed
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe (``| head``): nothing more can be said
             pass
     os._exit(code)

@@ -74,13 +74,26 @@ def lay_out(job: dict, on_page_map, answer) -> None:
         "pdf_identifier": job["identifier"].encode("utf-8"),
         "attachments": attachments,
     }
-    laid_out = document.render(**options)
-    if job["want_map"]:
-        from . import pagemap
+    # The fonts of a template's @font-face rules are copied into a temporary folder that only
+    # the font configuration's finalizer removes, which a process that ends with os._exit
+    # (the PDF worker, the command) never runs: the folder goes once the PDF is written.
+    from weasyprint.text.fonts import FontConfiguration
 
-        on_page_map(pagemap.locate(laid_out))
-    strip_attachments(laid_out)  # attachments only from the metadata, never from the HTML
-    pdf = laid_out.write_pdf(**options)
+    font_config = FontConfiguration()
+    try:
+        laid_out = document.render(font_config=font_config, **options)
+        if job["want_map"]:
+            from . import pagemap
+
+            on_page_map(pagemap.locate(laid_out))
+        strip_attachments(laid_out)  # attachments only from the metadata, never from the HTML
+        pdf = laid_out.write_pdf(**options)
+    finally:
+        folder = getattr(font_config, "_folder", None)
+        if folder:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
     answer(("pdf", pdf, len(laid_out.pages), fetcher.refusals()))
 
 

@@ -51,6 +51,7 @@ def test_the_program_ends_without_teardown_but_says_everything(make_project, tmp
     buffered output flushed into a pipe, its exit code, and no interpreter teardown (an
     exit handler registered before it never runs); a thread still at work is waited for,
     as at any exit."""
+    import os
     import subprocess
     import sys
 
@@ -60,10 +61,11 @@ def test_the_program_ends_without_teardown_but_says_everything(make_project, tmp
               "atexit.register(lambda: print('TEARDOWN', file=sys.stderr)); "
               f"threading.Thread(target=lambda: (time.sleep(0.5), pathlib.Path({str(late)!r}).write_text('done'))).start(); "
               "from briefpress.cli import run; run(sys.argv[1:])")
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output waits for a flush
     for argv, code in ((["--version"], 0), (["build", str(project), "--out", str(tmp_path / "out")], 1)):
         late.unlink(missing_ok=True)
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True,
-                              timeout=120, check=False)
+                              timeout=120, check=False, env=buffered)
         assert done.returncode == code, done.stderr
         assert "TEARDOWN" not in done.stderr
         assert late.read_text() == "done"
@@ -74,6 +76,37 @@ def test_the_program_ends_without_teardown_but_says_everything(make_project, tmp
     done = subprocess.run([sys.executable, "-c", script.replace("run(sys.argv[1:])", "sys.exit(0)")],
                           capture_output=True, text=True, timeout=60, check=False)
     assert "TEARDOWN" in done.stderr  # what run() skips
+    closed = subprocess.run(f"{sys.executable} -c \"{script}\" --version >&-", shell=True, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr, closed.stderr
+
+
+def test_a_templates_own_font_leaves_no_temporary_folder(make_project, tmp_path):
+    """WeasyPrint copies the fonts of a template's @font-face rules into a temporary folder
+    that only its finalizer removes; the PDF's writer removes it, in the PDF worker and in
+    the build's own process, which both end without the interpreter's teardown."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    css = "@font-face { font-family: Own; src: url(own.ttf); }\nbody { font-family: Own, sans-serif; }\n"
+    project = make_project(chapters={"01-own.md": "# Own\n\nՀայերեն text in the template's own face.\n"},
+                           files={"templates/pdf/brief.css": css})
+    shutil.copy("/usr/share/fonts/truetype/noto/NotoSansArmenian-Regular.ttf", project / "own.ttf")
+    for worker in ("0", "1"):
+        temporary = tmp_path / f"tmp-{worker}"
+        temporary.mkdir()
+        env = {**os.environ, "TMPDIR": str(temporary), "BRIEFPRESS_PDF_WORKER": worker}
+        out = tmp_path / f"out-{worker}"
+        done = subprocess.run([sys.executable, "-c", "import sys; from briefpress.cli import run; run(sys.argv[1:])",
+                               "build", str(project), "--to", "pdf", "--out", str(out)],
+                              env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        fonts = subprocess.run(["pdffonts", str(out / "minimal.pdf")], capture_output=True, text=True,
+                               check=True).stdout
+        assert "+Own " in fonts, fonts  # the @font-face rule's face (its copy) was used
+        assert sorted(p.name for p in temporary.iterdir()) == []
 
 
 def test_unknown_format_is_a_usage_error(make_project, tmp_path):
