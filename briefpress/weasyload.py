@@ -22,9 +22,11 @@ six costs sit on it and buy little or nothing here:
 - **Every object serialized twice, each stream compressed at level 9.**  pydyf
   serializes every object of the file (compressing each stream at zlib's level 9), then
   does it all again to hash them for the file identifier: 0.10 s of compression for the
-  sample (two-thirds of it its CJK face, a 0.5 MB subset).  Each object is serialized
-  once for both, and at zlib's default level, which takes half the time for 0.9% more
-  bytes.
+  sample (two-thirds of it its CJK face, a 0.5 MB subset).  Each object WeasyPrint made
+  is serialized once for both (the object stream pydyf makes of the small ones while it
+  writes is still compressed twice), and at zlib's default level, which takes half the
+  time for 0.9% more bytes.  This is checked when it is applied: a small file written
+  both ways must be the same bytes.
 - **A copy of every face's whole file.**  When WeasyPrint first draws with a face it
   copies the face's file out of HarfBuzz into its ``file_content`` (for a face in a CJK
   collection, the whole 19–26 MB ``.ttc``), which the subset that is embedded replaces
@@ -243,7 +245,28 @@ def _serialize_once() -> None:
 
     serialized_once.serializes_once = True
     serialized_once.__wrapped__ = write
-    pydyf.PDF.write = serialized_once
+    if _written(pydyf, serialized_once) == _written(pydyf, write):  # else another pydyf than this was made for
+        pydyf.PDF.write = serialized_once
+
+
+def _written(pydyf, write) -> bytes:
+    """A small file, as ``write`` writes it: pages with content streams, a free object, the
+    information, an object stream, an identifier."""
+    import io
+
+    pdf = pydyf.PDF()
+    freed = pydyf.Dictionary({})
+    pdf.add_object(freed)
+    freed.free = "f"
+    for n in range(2):
+        content = pydyf.Stream([b"BT /F1 12 Tf 72 %d Td (%d) Tj ET" % (700 - 20 * n, n)], compress=True)
+        pdf.add_object(content)
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page", "Parent": pdf.pages.reference,
+                                       "MediaBox": pydyf.Array([0, 0, 595, 842]), "Contents": content.reference}))
+    pdf.info["Title"] = pydyf.String("once")
+    output = io.BytesIO()
+    write(pdf, output, b"1.7", b"id", True)
+    return output.getvalue()
 
 
 def _learn_simple_types(weasyprint) -> None:
@@ -290,7 +313,10 @@ def _copy_faces_when_read() -> None:
         return copy(hb_object, ot_color, glyph)
 
     def read(self):
-        value = self.__dict__["_file_content"]
+        try:
+            value = self.__dict__["_file_content"]
+        except KeyError:
+            raise AttributeError("file_content") from None
         if isinstance(value, _FaceFile):
             value = self.__dict__["_file_content"] = value.read()
         return value
