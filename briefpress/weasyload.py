@@ -245,7 +245,11 @@ def _serialize_once() -> None:
 
     serialized_once.serializes_once = True
     serialized_once.__wrapped__ = write
-    if _written(pydyf, serialized_once) == _written(pydyf, write):  # else another pydyf than this was made for
+    try:
+        same = _written(pydyf, serialized_once) == _written(pydyf, write)
+    except Exception:  # noqa: BLE001 - another pydyf than this was made for: its own write stays
+        same = False
+    if same:
         pydyf.PDF.write = serialized_once
 
 

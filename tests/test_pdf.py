@@ -362,6 +362,33 @@ def test_pdf_objects_are_serialized_once_for_the_file_and_its_identifier(tmp_pat
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_the_serialize_once_write_is_not_applied_to_a_pydyf_it_does_not_fit(monkeypatch):
+    """Applied to a pydyf whose ``write`` breaks on the proxies, or writes other bytes
+    through them, the serialize-once write stays out, and nothing is raised."""
+    import pydyf
+
+    from briefpress import weasyload
+
+    own = pydyf.PDF.write.__wrapped__ if hasattr(pydyf.PDF.write, "__wrapped__") else pydyf.PDF.write
+
+    def picky(self, output, version=b"1.7", identifier=False, compress=False):
+        if not all(isinstance(o, pydyf.Object) for o in self.objects):
+            raise TypeError("not a pydyf object")
+        return own(self, output, version, identifier, compress)
+
+    def counting(self, output, version=b"1.7", identifier=False, compress=False):
+        own(self, output, version, identifier, compress)
+        output.write(b"%% %d plain objects\n" % sum(type(o).__module__ == "pydyf" for o in self.objects))
+
+    for other in (picky, counting):
+        monkeypatch.setattr(pydyf.PDF, "write", other)
+        weasyload._serialize_once()
+        assert pydyf.PDF.write is other
+    monkeypatch.setattr(pydyf.PDF, "write", own)
+    weasyload._serialize_once()
+    assert pydyf.PDF.write.__wrapped__ is own  # the pydyf it was made for
+
+
 def test_a_faces_whole_file_is_copied_only_if_read(tmp_path, monkeypatch):
     """WeasyPrint copies each face's whole file (a CJK collection: 19–26 MB) when it meets
     the face, then embeds a subset; loaded by the build, it copies the file only if it is
